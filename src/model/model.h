@@ -1,0 +1,48 @@
+/* model.h: the in-memory model (internal layout). */
+#ifndef DMLHOG_MODEL_MODEL_H
+#define DMLHOG_MODEL_MODEL_H
+
+#include "dmlhog/model.h"
+#include "dmlhog/train.h"
+#include "data/idmap.h"
+
+struct dmlhog_model {
+	enum dmlhog_task task;
+	enum dmlhog_loss loss;
+
+	/* linear: weights feature-major, w[j * k + c] for feature j, row c;
+	 * the bias (when has_bias) is feature j = n_features.  A sparse row
+	 * thus touches k contiguous floats per feature. */
+	uint32_t n_features;
+	uint32_t k;                 /* weight rows: 1, or classes for multiclass */
+	int has_bias;
+	float *w;                   /* (n_features + has_bias) * k */
+	uint32_t n_labels;          /* binary: 2 ([0] negative, [1] positive); multiclass: K */
+	double *labels;             /* original label values, ascending */
+
+	/* matrix factorisation: P users x rank, Q items x rank, row-major */
+	uint32_t rank, n_users, n_items;
+	float *P, *Q, *bu, *bi;
+	double mu;                  /* global mean rating */
+	struct idmap *users, *items;   /* original id <-> dense index */
+
+	/* provenance, stored in the header */
+	struct dmlhog_train_opts opts;  /* resolved options (callbacks NULL) */
+	uint64_t seed;
+	uint32_t epochs_done;
+	uint64_t n_train;           /* training rows */
+	int index_base;             /* base of the training file (svmlight) */
+};
+
+/* Allocate a zeroed model with arrays sized from the fields already set
+ * (task, n_features, k, has_bias, n_labels; or rank, n_users, n_items). */
+dmlhog_model *model_alloc_linear(uint32_t n_features, uint32_t k, int has_bias, uint32_t n_labels);
+dmlhog_model *model_alloc_mf(uint32_t rank, uint32_t n_users, uint32_t n_items);
+
+/* Scores of one sparse row: out[c] = w_c . x + b_c for c < k. */
+void model_scores(const dmlhog_model *m, const uint32_t *cols, const float *vals,
+                  uint64_t n, double *out);
+/* MF prediction for dense ids (UINT32_MAX = unseen: falls back to biases). */
+double model_mf_predict(const dmlhog_model *m, uint32_t u, uint32_t i);
+
+#endif
