@@ -21,7 +21,9 @@ enum dmlhog_engine {
 
 struct dmlhog_metrics {
 	uint64_t n;              /* rows evaluated */
-	double loss;             /* mean loss (log loss, hinge, squared) */
+	double loss;             /* mean of the training loss (log loss, hinge, squared/2) */
+	double logloss;          /* classification: mean log loss of the predicted
+	                          * probabilities (sigmoid/softmax of the scores); NaN else */
 	double accuracy;         /* classification: fraction correct; NaN else */
 	double auc;              /* binary only; NaN else */
 	double rmse, mae;        /* regression and MF; NaN else */

@@ -1,1 +1,397 @@
-/* placeholder, to be written */
+/* train.c: the training driver shared by every engine.
+ *
+ * It resolves defaults, turns labels into targets, builds the model, runs
+ * the engine epoch by epoch, evaluates on holdout and test data after each
+ * epoch, and decides when to stop (epochs, early stop, time limit,
+ * divergence).  The engine only runs samples.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "data/idmap.h"
+#include "engine/engine.h"
+#include "util/clock.h"
+
+/* Defaults, and why (also in dmlhog-train(1)):
+ * - L2 = 1/n for linear models is LIBLINEAR's default C = 1 (C = 1/(n l2)),
+ *   so a first run solves the problem users compare us against.
+ * - AdaGrad adapts each feature's step to its gradient scale, so one base
+ *   rate serves binary indicators, pixels and unit-length tf-idf alike.
+ * - MF follows the per-rating SGD that LIBMF and Funk use. */
+#define DEFAULT_LINEAR_EPOCHS 10
+#define DEFAULT_LINEAR_LR 0.1
+#define DEFAULT_MF_EPOCHS 30
+#define DEFAULT_MF_LR 0.01
+#define DEFAULT_MF_L2 0.05
+#define DEFAULT_MF_RANK 32
+#define DEFAULT_DECAY 0.9
+#define MAX_AUTO_CLASSES 1000
+
+void dmlhog_train_opts_init(struct dmlhog_train_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->l2 = -1;
+	o->l2_item = -1;
+	o->decay = DEFAULT_DECAY;
+	o->bias = 1;
+	o->threads = 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Distinct label values of d, ascending; NULL on OOM. */
+static double *labels_distinct(const dmlhog_dataset *d, uint32_t *count, uint32_t cap)
+{
+	double *v = malloc(d->n_rows * sizeof *v + 1);
+	uint64_t u = 0;
+	if (!v)
+		return NULL;
+	memcpy(v, d->label, d->n_rows * sizeof *v);
+	qsort(v, d->n_rows, sizeof *v, cmp_double);
+	for (uint64_t i = 0; i < d->n_rows; i++)
+		if (!u || v[i] != v[u - 1])
+			v[u++] = v[i];
+	*count = u > cap ? cap + 1 : (uint32_t)u;
+	return v;
+}
+
+static int labels_integral(const double *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i] != floor(v[i]))
+			return 0;
+	return 1;
+}
+
+static void notice(const struct dmlhog_train_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+#include <stdio.h>
+static void notice(const struct dmlhog_train_opts *o, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	if (!o->notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	o->notice(o->notice_ctx, buf);
+}
+
+/* Pick the task from the data when AUTO, and check loss/task pairs. */
+static enum dmlhog_status resolve_task(struct dmlhog_train_opts *o, const dmlhog_dataset *d,
+                                       const double *labels, uint32_t nl,
+                                       struct dmlhog_error *err)
+{
+	if (d->format == DMLHOG_FORMAT_TRIPLET) {
+		if (o->task != DMLHOG_TASK_AUTO && o->task != DMLHOG_TASK_MF)
+			return dmlhog_error_set(err, DMLHOG_E_USAGE,
+			        "--task=%s needs svmlight data; rating triplets train --task=mf",
+			        dmlhog_task_name(o->task));
+		o->task = DMLHOG_TASK_MF;
+	} else if (o->task == DMLHOG_TASK_MF) {
+		return dmlhog_error_set(err, DMLHOG_E_USAGE,
+		        "--task=mf needs 'user item rating' triplets (--format=triplet)");
+	} else if (o->task == DMLHOG_TASK_AUTO) {
+		if (nl == 2)
+			o->task = DMLHOG_TASK_BINARY;
+		else if (nl > 2 && nl <= MAX_AUTO_CLASSES && labels_integral(labels, nl))
+			o->task = DMLHOG_TASK_MULTICLASS;
+		else
+			o->task = DMLHOG_TASK_REGRESSION;
+		notice(o, "task %s (auto: %s%u distinct labels; --task to override)",
+		       dmlhog_task_name(o->task), nl > MAX_AUTO_CLASSES ? "more than " : "",
+		       nl > MAX_AUTO_CLASSES ? MAX_AUTO_CLASSES : nl);
+	}
+	int regression = o->task == DMLHOG_TASK_REGRESSION || o->task == DMLHOG_TASK_MF;
+	if (o->loss == DMLHOG_LOSS_AUTO)
+		o->loss = regression ? DMLHOG_LOSS_SQUARED : DMLHOG_LOSS_LOGISTIC;
+	if (regression != (o->loss == DMLHOG_LOSS_SQUARED))
+		return dmlhog_error_set(err, DMLHOG_E_USAGE, "--loss=%s does not fit --task=%s",
+		                        dmlhog_loss_name(o->loss), dmlhog_task_name(o->task));
+	if (o->task == DMLHOG_TASK_BINARY && nl != 2)
+		return dmlhog_error_set(err, DMLHOG_E_DATA,
+		        "%s: binary task needs exactly 2 distinct labels, found %u",
+		        "training data", nl);
+	if (o->task == DMLHOG_TASK_MULTICLASS && (nl < 2 || nl > MAX_AUTO_CLASSES))
+		return dmlhog_error_set(err, DMLHOG_E_DATA,
+		        "multiclass task needs 2 to %d distinct labels, found %s%u",
+		        MAX_AUTO_CLASSES, nl > MAX_AUTO_CLASSES ? "more than " : "",
+		        nl > MAX_AUTO_CLASSES ? MAX_AUTO_CLASSES : nl);
+	return DMLHOG_OK;
+}
+
+static void resolve_defaults(struct dmlhog_train_opts *o, uint64_t n)
+{
+	int mf = o->task == DMLHOG_TASK_MF;
+	if (o->l2 < 0)
+		o->l2 = mf ? DEFAULT_MF_L2 : 1.0 / (double)(n ? n : 1);
+	if (o->l2_item < 0)
+		o->l2_item = o->l2;
+	if (o->schedule == DMLHOG_LR_AUTO)
+		o->schedule = mf ? DMLHOG_LR_CONST : DMLHOG_LR_ADAGRAD;
+	if (o->lr <= 0)
+		o->lr = mf ? DEFAULT_MF_LR : DEFAULT_LINEAR_LR;
+	if (o->epochs == 0)
+		o->epochs = mf ? DEFAULT_MF_EPOCHS : DEFAULT_LINEAR_EPOCHS;
+	if (mf && o->rank == 0)
+		o->rank = DEFAULT_MF_RANK;
+	if (o->decay <= 0 || o->decay > 1)
+		o->decay = DEFAULT_DECAY;
+}
+
+static void targets_free(struct targets *t)
+{
+	free(t->y);
+	free(t->cls);
+	free(t->user);
+	free(t->item);
+	memset(t, 0, sizeof *t);
+}
+
+/* Targets of data set d as model m sees them (labels -> +-1 or class
+ * index; MF ids -> dense indices, IDMAP_NONE when unseen). */
+static enum dmlhog_status targets_make(const dmlhog_model *m, const dmlhog_dataset *d,
+                                       struct targets *t, struct dmlhog_error *err)
+{
+	uint64_t n = d->n_rows;
+	memset(t, 0, sizeof *t);
+	t->n = n;
+	if (m->task != DMLHOG_TASK_MULTICLASS && !(t->y = malloc(n * sizeof *t->y + 1)))
+		goto nomem;
+	if (m->task == DMLHOG_TASK_MF) {
+		t->user = malloc(n * sizeof *t->user + 1);
+		t->item = malloc(n * sizeof *t->item + 1);
+		if (!t->user || !t->item)
+			goto nomem;
+		for (uint64_t i = 0; i < n; i++) {
+			t->user[i] = idmap_find(m->users, d->user_raw[i]);
+			t->item[i] = idmap_find(m->items, d->item_raw[i]);
+			t->y[i] = d->label[i];
+		}
+	} else if (m->task == DMLHOG_TASK_MULTICLASS) {
+		if (!(t->cls = malloc(n * sizeof *t->cls + 1)))
+			goto nomem;
+		for (uint64_t i = 0; i < n; i++) {
+			const double *hit = bsearch(&d->label[i], m->labels, m->n_labels,
+			                            sizeof *m->labels, cmp_double);
+			t->cls[i] = hit ? (uint32_t)(hit - m->labels) : UINT32_MAX;
+		}
+	} else if (m->task == DMLHOG_TASK_BINARY) {
+		double neg = m->labels[0], pos = m->labels[1], mid = (neg + pos) / 2;
+		for (uint64_t i = 0; i < n; i++) {
+			double l = d->label[i];
+			/* a label of neither class (0/1 test file for a +-1 model)
+			 * goes to the nearer one */
+			t->y[i] = l == pos ? 1 : l == neg ? -1 : l > mid ? 1 : -1;
+		}
+	} else {
+		memcpy(t->y, d->label, n * sizeof *t->y);
+	}
+	return DMLHOG_OK;
+nomem:
+	targets_free(t);
+	return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (targets of %llu rows)",
+	                        (unsigned long long)n);
+}
+
+/* Dense user/item maps of the training triplets. */
+static dmlhog_model *model_for_mf(const struct dmlhog_train_opts *o, const dmlhog_dataset *d)
+{
+	struct idmap *users = idmap_create(), *items = idmap_create();
+	dmlhog_model *m = NULL;
+	if (!users || !items)
+		goto out;
+	double sum = 0;
+	for (uint64_t i = 0; i < d->n_rows; i++) {
+		if (idmap_intern(users, d->user_raw[i]) == IDMAP_NONE ||
+		    idmap_intern(items, d->item_raw[i]) == IDMAP_NONE)
+			goto out;
+		sum += d->label[i];
+	}
+	m = model_alloc_mf(o->rank, idmap_size(users), idmap_size(items));
+	if (!m)
+		goto out;
+	m->users = users;
+	m->items = items;
+	m->mu = d->n_rows ? sum / (double)d->n_rows : 0;
+	return m;
+out:
+	idmap_destroy(users);
+	idmap_destroy(items);
+	return NULL;
+}
+
+static dmlhog_model *model_for(const struct dmlhog_train_opts *o, const dmlhog_dataset *d,
+                               double *labels, uint32_t nl)
+{
+	dmlhog_model *m;
+	if (o->task == DMLHOG_TASK_MF) {
+		m = model_for_mf(o, d);
+	} else {
+		uint32_t nf = o->n_features ? o->n_features : d->n_cols;
+		uint32_t k = o->task == DMLHOG_TASK_MULTICLASS ? nl : 1;
+		uint32_t nlab = o->task == DMLHOG_TASK_REGRESSION ? 0 : nl;
+		m = model_alloc_linear(nf, k, o->bias, nlab);
+		if (m && nlab)
+			memcpy(m->labels, labels, nlab * sizeof *labels);
+		if (m)
+			m->index_base = d->index_base;
+	}
+	if (!m)
+		return NULL;
+	m->task = o->task;
+	m->loss = o->loss;
+	m->seed = o->seed;
+	m->n_train = d->n_rows;
+	m->opts = *o;
+	m->opts.progress = NULL;
+	m->opts.progress_ctx = NULL;
+	m->opts.notice = NULL;
+	m->opts.notice_ctx = NULL;
+	return m;
+}
+
+struct eval_set {
+	const dmlhog_dataset *d;
+	struct targets t;
+};
+
+static void report_epoch(struct train_ctx *c, uint32_t e, const struct epoch_stats *st,
+                         double t0, struct eval_set *hold, struct eval_set *test,
+                         struct dmlhog_epoch_report *r)
+{
+	memset(r, 0, sizeof *r);
+	r->epoch = e + 1;
+	r->examples = c->t;
+	r->wall_s = clock_now() - t0;
+	r->lr = schedule_lr(&c->sched, c->t, e);
+	double mean = st->n ? st->loss_sum / (double)st->n : NAN;
+	r->train_loss = c->model->task == DMLHOG_TASK_MF ? mean / 2 : mean;
+	r->train_rmse = c->model->task == DMLHOG_TASK_MF ? sqrt(mean) : NAN;
+	if (hold->d) {
+		r->has_holdout = 1;
+		eval_targets(c->model, hold->d, &hold->t, &r->holdout);
+	}
+	if (test->d) {
+		r->has_test = 1;
+		eval_targets(c->model, test->d, &test->t, &r->test);
+	}
+	r->objective = NAN;
+	if (c->model->task == DMLHOG_TASK_MF)
+		r->objective = mean * (double)st->n / 2;   /* LIBMF's obj, loss part */
+}
+
+static enum dmlhog_status run_epochs(struct train_ctx *c, const struct engine_ops *ops,
+                                     void *state, struct eval_set *hold, struct eval_set *test,
+                                     struct dmlhog_error *err)
+{
+	const struct dmlhog_train_opts *o = &c->opts;
+	double t0 = clock_now(), best = INFINITY;
+	uint32_t since_best = 0;
+	for (uint32_t e = 0; e < o->epochs; e++) {
+		struct epoch_stats st = { 0, 0 };
+		enum dmlhog_status s = ops->epoch(c, state, e, &st, err);
+		ops->flush(c, state);
+		c->model->epochs_done = e + (s == DMLHOG_OK);
+		if (s != DMLHOG_OK)
+			return s;
+		struct dmlhog_epoch_report r;
+		report_epoch(c, e, &st, t0, hold, test, &r);
+		if (r.has_holdout && r.holdout.loss < best - o->min_delta) {
+			best = r.holdout.loss;
+			r.best = 1;
+			since_best = 0;
+		} else {
+			since_best++;
+		}
+		if (o->progress)
+			o->progress(o->progress_ctx, &r);
+		if (o->early_stop && hold->d && since_best >= o->early_stop) {
+			notice(o, "early stop after epoch %u: no holdout improvement for %u epochs",
+			       e + 1, o->early_stop);
+			return DMLHOG_OK;
+		}
+		if (o->time_limit_s > 0 && clock_now() - t0 >= o->time_limit_s && e + 1 < o->epochs)
+			return dmlhog_error_set(err, DMLHOG_E_TIMELIMIT,
+			        "stopped by --time-limit=%g after epoch %u of %u",
+			        o->time_limit_s, e + 1, o->epochs);
+	}
+	return DMLHOG_OK;
+}
+
+static const struct engine_ops *engine_for(const struct dmlhog_train_opts *o)
+{
+	return o->task == DMLHOG_TASK_MF ? &serial_mf_ops : &serial_linear_ops;
+}
+
+enum dmlhog_status dmlhog_train(const dmlhog_dataset *train, const dmlhog_dataset *holdout,
+                                const dmlhog_dataset *test,
+                                const struct dmlhog_train_opts *opts,
+                                dmlhog_model **out, struct dmlhog_error *err)
+{
+	struct train_ctx c;
+	struct eval_set hold = { holdout, { 0 } }, tst = { test, { 0 } };
+	uint32_t nl = 0;
+	double *labels = NULL;
+	void *state = NULL;
+	enum dmlhog_status s;
+
+	*out = NULL;
+	memset(&c, 0, sizeof c);
+	c.opts = *opts;
+	c.train = train;
+	if (!train->n_rows)
+		return dmlhog_error_set(err, DMLHOG_E_DATA, "training data has no rows");
+	if (train->format != DMLHOG_FORMAT_TRIPLET &&
+	    !(labels = labels_distinct(train, &nl, MAX_AUTO_CLASSES)))
+		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (labels)");
+	if ((s = resolve_task(&c.opts, train, labels, nl, err)) != DMLHOG_OK)
+		goto out;
+	resolve_defaults(&c.opts, train->n_rows);
+	c.sched = (struct schedule){ c.opts.schedule, c.opts.lr, c.opts.decay,
+	                             (double)train->n_rows };
+	if (!(c.model = model_for(&c.opts, train, labels, nl))) {
+		s = dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (model)");
+		goto out;
+	}
+	if ((s = targets_make(c.model, train, &c.tt, err)) != DMLHOG_OK ||
+	    (holdout && (s = targets_make(c.model, holdout, &hold.t, err)) != DMLHOG_OK) ||
+	    (test && (s = targets_make(c.model, test, &tst.t, err)) != DMLHOG_OK))
+		goto out;
+	const struct engine_ops *ops = engine_for(&c.opts);
+	if ((s = ops->init(&c, &state, err)) == DMLHOG_OK)
+		s = run_epochs(&c, ops, state, &hold, &tst, err);
+	ops->fini(state);
+out:
+	free(labels);
+	targets_free(&c.tt);
+	targets_free(&hold.t);
+	targets_free(&tst.t);
+	if (s == DMLHOG_OK || s == DMLHOG_E_TIMELIMIT || s == DMLHOG_E_DIVERGED)
+		*out = c.model;
+	else
+		dmlhog_model_destroy(c.model);
+	return s;
+}
+
+enum dmlhog_status dmlhog_evaluate(const dmlhog_model *m, const dmlhog_dataset *d,
+                                   struct dmlhog_metrics *out, struct dmlhog_error *err)
+{
+	struct targets t;
+	int mf = m->task == DMLHOG_TASK_MF;
+	if (mf != (d->format == DMLHOG_FORMAT_TRIPLET))
+		return dmlhog_error_set(err, DMLHOG_E_USAGE, "a %s model cannot evaluate %s data",
+		                        dmlhog_task_name(m->task), mf ? "svmlight" : "triplet");
+	enum dmlhog_status s = targets_make(m, d, &t, err);
+	if (s != DMLHOG_OK)
+		return s;
+	eval_targets(m, d, &t, out);
+	targets_free(&t);
+	return DMLHOG_OK;
+}

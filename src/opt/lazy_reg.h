@@ -1,1 +1,161 @@
-/* placeholder, to be written */
+/* lazy_reg.h: just-in-time L1/L2 regularisation, so a sparse step costs
+ * O(nnz of the sample) instead of O(features).
+ *
+ * The eager algorithm it reproduces applies, after every sample t, to every
+ * weight w (in this order): the loss step, then the proximal shrink
+ *     w <- sign(w) * max(0, |w| (1 - a_t) - b_t),   a_t = eta lambda2, b_t = eta lambda1.
+ * A run of shrinks s = t0 .. t1-1 composes to one affine map clipped at 0
+ * (the map is increasing and 0 stays 0), so a weight untouched since t0
+ * catches up in O(1):  |w| <- max(0, R |w| - B)  with
+ *   R = prod (1 - a_s),   B = sum_s b_s prod_{r > s} (1 - a_r).
+ * Global step rules (const, invsqrt, decay) keep the running products
+ *   P_t = prod_{s < t} (1 - a_s),   C_t = sum_{s < t} b_s / P_{s+1},
+ * and a per-feature stamp (P_t0, C_t0): R = P/P_t0, B = P (C - C_t0)
+ * (Tsuruoka et al. 2009's cumulative penalty, generalised to L2 + L1).
+ * AdaGrad's rate is per feature and constant between touches, so its stamp
+ * is (t0, eta_j): R = (1 - eta_j l2)^k, B from the geometric sum, k = t - t0.
+ * All weights of a feature (the k class rows) share one stamp.
+ */
+#ifndef DMLHOG_OPT_LAZY_REG_H
+#define DMLHOG_OPT_LAZY_REG_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+struct lazy_stamp { double p, c; };
+
+struct lazy_reg {
+	double l1, l2;
+	int per_feature_rate;       /* AdaGrad: stamp = (t0, eta_j) */
+	double P, C;                /* global rules: running product and sum */
+	uint64_t t;                 /* samples seen (AdaGrad stamps) */
+	uint32_t n;                 /* regularised features */
+	struct lazy_stamp *stamp;
+};
+
+static inline int lazy_reg_active(const struct lazy_reg *r)
+{
+	return r->l1 > 0 || r->l2 > 0;
+}
+
+/* Apply |w| <- max(0, R |w| - B) to the k weights of one feature. */
+static inline void lazy_apply(float *w, uint32_t k, double R, double B)
+{
+	for (uint32_t c = 0; c < k; c++) {
+		double v = w[c], a = fabs(v) * R - B;
+		w[c] = a > 0 ? (float)copysign(a, v) : 0.0f;
+	}
+}
+
+/* R^k by repeated squaring: exact enough and cheaper than pow for the
+ * small k of frequently touched features. */
+static inline double lazy_powi(double q, uint64_t k)
+{
+	double r = 1;
+	while (k) {
+		if (k & 1)
+			r *= q;
+		q *= q;
+		k >>= 1;
+	}
+	return r;
+}
+
+/* Bring feature j (weights w[0..k)) up to date with every shrink so far. */
+static inline void lazy_catch_up(struct lazy_reg *r, uint32_t j, float *w, uint32_t k)
+{
+	struct lazy_stamp *s = &r->stamp[j];
+	if (!r->per_feature_rate) {
+		if (s->p == r->P && s->c == r->C)
+			return;
+		lazy_apply(w, k, r->P / s->p, r->P * (r->C - s->c));
+		s->p = r->P;
+		s->c = r->C;
+		return;
+	}
+	uint64_t steps = r->t - (uint64_t)s->p;
+	if (!steps)
+		return;
+	double eta = s->c, a = eta * r->l2;
+	double R = lazy_powi(a < 1 ? 1 - a : 0, steps);
+	double B = a > 0 ? eta * r->l1 * (1 - R) / a : (double)steps * eta * r->l1;
+	lazy_apply(w, k, R, B);
+	s->p = (double)r->t;
+}
+
+/* AdaGrad: record the rate feature j runs at from now until its next touch
+ * (call after catch-up and the loss step). */
+static inline void lazy_set_rate(struct lazy_reg *r, uint32_t j, double eta)
+{
+	r->stamp[j].c = eta;
+}
+
+/* Account for one sample's shrink at global rate eta (no weight touched). */
+static inline void lazy_advance(struct lazy_reg *r, double eta)
+{
+	r->t++;
+	if (r->per_feature_rate)
+		return;
+	double q = 1 - eta * r->l2;
+	r->P *= q > 0 ? q : 0;
+	if (r->l1 > 0 && r->P > 0)
+		r->C += eta * r->l1 / r->P;
+}
+
+/* True when the running product is about to underflow: the caller then
+ * flushes every feature and calls lazy_rebase (Bottou's renormalisation). */
+static inline int lazy_needs_rebase(const struct lazy_reg *r)
+{
+	return !r->per_feature_rate && r->P < 1e-100;
+}
+
+/* After every feature has been caught up: restart the running products. */
+static inline void lazy_rebase(struct lazy_reg *r)
+{
+	if (r->per_feature_rate)
+		return;
+	r->P = 1;
+	r->C = 0;
+	for (uint32_t j = 0; j < r->n; j++) {
+		r->stamp[j].p = 1;
+		r->stamp[j].c = 0;
+	}
+}
+
+/* Bring all n features (k weights each, feature-major) up to date. */
+static inline void lazy_flush(struct lazy_reg *r, float *w, uint32_t k)
+{
+	for (uint32_t j = 0; j < r->n; j++)
+		lazy_catch_up(r, j, w + (uint64_t)j * k, k);
+	lazy_rebase(r);
+}
+
+/* eta0: the initial rate of every feature under AdaGrad (unused else). */
+static inline int lazy_reg_init(struct lazy_reg *r, uint32_t n, double l1, double l2,
+                                int per_feature_rate, double eta0)
+{
+	r->l1 = l1;
+	r->l2 = l2;
+	r->per_feature_rate = per_feature_rate;
+	r->P = 1;
+	r->C = 0;
+	r->t = 0;
+	r->n = n;
+	r->stamp = malloc((size_t)n * sizeof *r->stamp + 1);
+	if (!r->stamp)
+		return -1;
+	for (uint32_t j = 0; j < n; j++) {
+		r->stamp[j].p = per_feature_rate ? 0 : 1;
+		r->stamp[j].c = per_feature_rate ? eta0 : 0;
+	}
+	return 0;
+}
+
+static inline void lazy_reg_free(struct lazy_reg *r)
+{
+	free(r->stamp);
+	r->stamp = NULL;
+}
+
+#endif
