@@ -32,6 +32,10 @@ struct dmlhog_model {
 	uint32_t epochs_done;
 	uint64_t n_train;           /* training rows */
 	int index_base;             /* base of the training file (svmlight) */
+
+	char *header;               /* header text as loaded, for describe (NULL: not
+	                             * from a file; free and NULL it when the
+	                             * parameters change, e.g. on warm start) */
 };
 
 /* Allocate a zeroed model with arrays sized from the fields already set

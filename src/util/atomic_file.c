@@ -1,6 +1,7 @@
 /* atomic_file.c: temp file + fsync + rename (see atomic_file.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
