@@ -52,7 +52,7 @@ struct dmlhog_train_opts {
 	enum dmlhog_loss loss;           /* AUTO: logistic, or squared for regression/MF */
 	enum dmlhog_engine engine;
 	double l1;                       /* default 0 */
-	double l2;                       /* < 0: auto, 1/n (LIBLINEAR's C = 1); MF: 0.05 */
+	double l2;                       /* < 0: auto, 1/n (LIBLINEAR's C = 1); MF: 0.1 */
 	double l2_item;                  /* MF only: L2 on Q (< 0: same as l2) */
 	enum dmlhog_schedule schedule;
 	double lr;                       /* <= 0: default for the schedule */

@@ -17,12 +17,13 @@
  *   so a first run solves the problem users compare us against.
  * - AdaGrad adapts each feature's step to its gradient scale, so one base
  *   rate serves binary indicators, pixels and unit-length tf-idf alike.
- * - MF follows the per-rating SGD that LIBMF and Funk use. */
+ * - MF follows the per-rating SGD that LIBMF and Funk use, with LIBMF's
+ *   default L2 of 0.1 on the rows a rating touches. */
 #define DEFAULT_LINEAR_EPOCHS 10
 #define DEFAULT_LINEAR_LR 0.1
 #define DEFAULT_MF_EPOCHS 30
 #define DEFAULT_MF_LR 0.01
-#define DEFAULT_MF_L2 0.05
+#define DEFAULT_MF_L2 0.1
 #define DEFAULT_MF_RANK 32
 #define DEFAULT_DECAY 0.9
 #define MAX_AUTO_CLASSES 1000
