@@ -40,8 +40,14 @@ static inline int lazy_reg_active(const struct lazy_reg *r)
 }
 
 /* Apply |w| <- max(0, R |w| - B) to the k weights of one feature. */
-static inline void lazy_apply(float *w, uint32_t k, double R, double B)
+static inline __attribute__((always_inline)) void lazy_apply(float *w, uint32_t k, double R, double B)
 {
+	if (B == 0) {           /* L2 only: a plain scaling, which vectorises */
+		float r = (float)R;
+		for (uint32_t c = 0; c < k; c++)
+			w[c] *= r;
+		return;
+	}
 	for (uint32_t c = 0; c < k; c++) {
 		double v = w[c], a = fabs(v) * R - B;
 		w[c] = a > 0 ? (float)copysign(a, v) : 0.0f;
@@ -63,7 +69,7 @@ static inline double lazy_powi(double q, uint64_t k)
 }
 
 /* Bring feature j (weights w[0..k)) up to date with every shrink so far. */
-static inline void lazy_catch_up(struct lazy_reg *r, uint32_t j, float *w, uint32_t k)
+static inline __attribute__((always_inline)) void lazy_catch_up(struct lazy_reg *r, uint32_t j, float *w, uint32_t k)
 {
 	struct lazy_stamp *s = &r->stamp[j];
 	if (!r->per_feature_rate) {
