@@ -16,7 +16,23 @@ enum dmlhog_schedule {
 };
 
 enum dmlhog_engine {
-	DMLHOG_ENGINE_SERIAL = 0,
+	DMLHOG_ENGINE_SERIAL = 0,    /* one thread: the reference */
+	DMLHOG_ENGINE_HOGWILD,       /* pinned threads, lock-free shared updates */
+	DMLHOG_ENGINE_LOCKED,        /* pinned threads, striped locks (baseline) */
+};
+
+const char *dmlhog_engine_name(enum dmlhog_engine e);
+int dmlhog_engine_parse(const char *s);          /* -1 if unknown */
+
+/* Thread placement (see dmlhog-binding(7)); values match src/topo/topo.h. */
+enum dmlhog_bind {
+	DMLHOG_BIND_AUTO = 0, DMLHOG_BIND_INHERIT, DMLHOG_BIND_COMPACT,
+	DMLHOG_BIND_SPREAD, DMLHOG_BIND_NUMA, DMLHOG_BIND_NONE,
+};
+enum dmlhog_replicas {
+	DMLHOG_REPLICAS_MACHINE = 0,  /* one shared model, pages interleaved */
+	DMLHOG_REPLICAS_NODE,         /* one per NUMA node, averaged every sync_every */
+	DMLHOG_REPLICAS_THREAD,       /* one per thread, averaged every sync_every */
 };
 
 struct dmlhog_metrics {
@@ -65,7 +81,15 @@ struct dmlhog_train_opts {
 	double time_limit_s;             /* 0: none */
 	uint32_t early_stop;             /* patience in epochs on holdout loss; 0 off */
 	double min_delta;                /* improvement that counts for early stop */
-	int threads;
+	int threads;                     /* workers of hogwild/locked (>= 1) */
+	enum dmlhog_bind bind;
+	enum dmlhog_replicas replicas;
+	uint64_t sync_every;             /* replicas node/thread: samples per thread
+	                                  * between averagings; 0: default */
+	int no_smt;                      /* one thread per core */
+	const char *topology;            /* NULL: this machine; else synthetic or .xml */
+	dmlhog_notice_fn binding;        /* receives one line per thread of the plan */
+	void *binding_ctx;
 	dmlhog_progress_fn progress;
 	void *progress_ctx;
 	dmlhog_notice_fn notice;

@@ -1,0 +1,162 @@
+/* linear_kernel.h: the per-sample SGD step for sparse linear models, shared
+ * by every engine.
+ *
+ * Plain SGD (Bottou 2010) with lazy L1/L2 (opt/lazy_reg.h), so that a step
+ * costs O(nnz x k).  AdaGrad (Duchi et al. 2011) keeps one accumulator per
+ * feature: for k > 1 classes it averages the squared gradients of the
+ * feature's k weights (row-wise AdaGrad), so a step touches one rate per
+ * feature; for k = 1 it is exactly per-coordinate AdaGrad.  The bias is
+ * never regularised.
+ *
+ * With shared = 1 (Hogwild!) every access to weights, accumulators and
+ * regularisation stamps is a relaxed atomic (engine/shared.h), and the lazy
+ * regulariser runs on per-feature stamps (last step, rate) against the
+ * caller's estimate of the global step in reg->t: a shared step counter
+ * would be one hot cache line written by every update.
+ */
+#ifndef DMLHOG_ENGINE_LINEAR_KERNEL_H
+#define DMLHOG_ENGINE_LINEAR_KERNEL_H
+
+#include <math.h>
+#include "engine/engine.h"
+#include "engine/shared.h"
+#include "loss/loss.h"
+#include "opt/lazy_reg.h"
+
+#define ADAGRAD_EPS 1e-8
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+struct lin_kernel {
+	const dmlhog_dataset *data;
+	const struct targets *tt;
+	float *w;                 /* feature-major, the bias row at feature d */
+	float *G;                 /* AdaGrad: d + 1 accumulators; NULL otherwise */
+	struct lazy_reg *reg;     /* stamps; per-thread view under Hogwild! */
+	double *z;                /* scratch: k scores, then k derivatives */
+	uint32_t d, k;
+	int has_bias, adagrad;
+	enum dmlhog_loss loss;
+};
+
+/* Loss of one sample given its scores z; writes dL/dz into dz. */
+ALWAYS_INLINE double lin_loss(enum dmlhog_loss loss, const double *z, double *dz,
+                              uint32_t k, double y, uint32_t cls)
+{
+	if (k == 1) {
+		switch (loss) {
+		case DMLHOG_LOSS_LOGISTIC: dz[0] = loss_logistic_dz(z[0], y); return loss_logistic(z[0], y);
+		case DMLHOG_LOSS_HINGE: dz[0] = loss_hinge_dz(z[0], y); return loss_hinge(z[0], y);
+		case DMLHOG_LOSS_SQHINGE: dz[0] = loss_sqhinge_dz(z[0], y); return loss_sqhinge(z[0], y);
+		default: dz[0] = loss_squared_dz(z[0], y); return loss_squared(z[0], y);
+		}
+	}
+	if (loss == DMLHOG_LOSS_LOGISTIC)
+		return loss_softmax(z, k, cls, dz);
+	double sum = 0;     /* one-vs-rest: class c against the rest */
+	for (uint32_t c = 0; c < k; c++) {
+		double yc = c == cls ? 1 : -1;
+		if (loss == DMLHOG_LOSS_HINGE) {
+			sum += loss_hinge(z[c], yc);
+			dz[c] = loss_hinge_dz(z[c], yc);
+		} else {
+			sum += loss_sqhinge(z[c], yc);
+			dz[c] = loss_sqhinge_dz(z[c], yc);
+		}
+	}
+	return sum;
+}
+
+/* Bring feature j up to date with the shrinks it missed. */
+ALWAYS_INLINE void lin_catch_up(struct lin_kernel *q, uint32_t j, float *wj, uint32_t k,
+                                int shared)
+{
+	struct lazy_reg *r = q->reg;
+	if (!shared) {
+		lazy_catch_up(r, j, wj, k);
+		return;
+	}
+	struct lazy_stamp *s = &r->stamp[j];
+	double t0 = sh_loadd(&s->p, 1);
+	if ((double)r->t <= t0)
+		return;
+	double eta = sh_loadd(&s->c, 1), a = eta * r->l2;
+	uint64_t steps = r->t - (uint64_t)t0;
+	double R = lazy_powi(a < 1 ? 1 - a : 0, steps);
+	double B = a > 0 ? eta * r->l1 * (1 - R) / a : (double)steps * eta * r->l1;
+	for (uint32_t c = 0; c < k; c++) {
+		double v = sh_loadf(&wj[c], 1), m = fabs(v) * R - B;
+		sh_storef(&wj[c], m > 0 ? (float)copysign(m, v) : 0.0f, 1);
+	}
+	sh_stored(&s->p, (double)r->t, 1);
+}
+
+/* Step size for feature j given its gradient row g = dz * x. */
+ALWAYS_INLINE double lin_rate(struct lin_kernel *q, uint32_t j, const double *dz, double x,
+                              uint32_t k, double eta, int shared)
+{
+	if (!q->adagrad)
+		return eta;
+	double gsq = 0;
+	for (uint32_t c = 0; c < k; c++)
+		gsq += dz[c] * dz[c];
+	float G = sh_loadf(&q->G[j], shared) + (float)(gsq * x * x / k);
+	sh_storef(&q->G[j], G, shared);
+	return eta / sqrt((double)G + ADAGRAD_EPS);
+}
+
+/* One SGD step on row i at base rate eta; returns the loss before the
+ * update (non-finite stops training).  k is a constant at the call site so
+ * that k = 1 compiles to scalar code. */
+ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint32_t k,
+                              int shared)
+{
+	const uint32_t *cols;
+	const float *vals;
+	uint64_t n = dataset_row(q->data, i, &cols, &vals);
+	float *w = q->w, *bias = w + (uint64_t)q->d * k;
+	double *z = q->z, *dz = q->z + k;
+	int reg = lazy_reg_active(q->reg), stamp_rate = q->reg->per_feature_rate;
+
+	for (uint32_t r = 0; r < k; r++)
+		z[r] = q->has_bias ? sh_loadf(&bias[r], shared) : 0;
+	for (uint64_t p = 0; p < n; p++) {
+		uint32_t j = cols[p];
+		if (j >= q->d)
+			continue;
+		float *wj = w + (uint64_t)j * k;
+		if (reg)
+			lin_catch_up(q, j, wj, k, shared);
+		for (uint32_t r = 0; r < k; r++)
+			z[r] += (double)sh_loadf(&wj[r], shared) * vals[p];
+	}
+	double y = q->tt->y ? q->tt->y[i] : 0;
+	uint32_t cls = q->tt->cls ? q->tt->cls[i] : 0;
+	double loss = lin_loss(q->loss, z, dz, k, y, cls);
+	if (!isfinite(loss))
+		return loss;
+
+	for (uint64_t p = 0; p < n; p++) {
+		uint32_t j = cols[p];
+		if (j >= q->d)
+			continue;
+		double x = vals[p], rate = lin_rate(q, j, dz, x, k, eta, shared);
+		float *wj = w + (uint64_t)j * k;
+		for (uint32_t r = 0; r < k; r++)
+			sh_storef(&wj[r], sh_loadf(&wj[r], shared) - (float)(rate * dz[r] * x), shared);
+		if (reg && stamp_rate)
+			sh_stored(&q->reg->stamp[j].c, rate, shared);
+	}
+	if (q->has_bias) {
+		double rate = lin_rate(q, q->d, dz, 1.0, k, eta, shared);
+		for (uint32_t r = 0; r < k; r++)
+			sh_storef(&bias[r], sh_loadf(&bias[r], shared) - (float)(rate * dz[r]), shared);
+	}
+	if (reg && !shared) {
+		lazy_advance(q->reg, eta);
+		if (lazy_needs_rebase(q->reg))
+			lazy_flush(q->reg, w, k);
+	}
+	return loss;
+}
+
+#endif
