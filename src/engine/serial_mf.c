@@ -1,67 +1,18 @@
-/* serial_mf.c: the reference engine for matrix factorisation.
- *
- * Per-rating SGD on  (r - mu - b_u - b_i - p_u.q_i)^2 / 2
- *   + l2/2 (|p_u|^2 + b_u^2) + l2_item/2 (|q_i|^2 + b_i^2)
- * regularising the rows a rating touches (Funk 2006; Koren, Bell and
- * Volinsky 2009, eq. 5), the objective LIBMF minimises.  AdaGrad keeps one
- * accumulator per row (the mean squared gradient of the row), as LIBMF's
- * adaptive rule does.
- */
+/* serial_mf.c: the reference engine for matrix factorisation: one
+ * thread, a fresh random permutation of the ratings each epoch, the kernel
+ * of mf_kernel.h with plain memory accesses. */
 #include <math.h>
 #include <stdlib.h>
-#include "engine/engine.h"
+#include "engine/mf_kernel.h"
 #include "util/rng.h"
 
 #define MF_INIT_STD 0.1
-#define ADAGRAD_EPS 1e-8
 
 struct mf_state {
 	uint64_t *order;
 	struct rng rng;
-	float *Gu, *Gi;     /* AdaGrad: per user row and per item row */
-	int adagrad;
+	struct mf_kernel q;
 };
-
-static inline double mf_rate(float *G, double eta, double gsq, int adagrad)
-{
-	if (!adagrad)
-		return eta;
-	*G += (float)gsq;
-	return eta / sqrt((double)*G + ADAGRAD_EPS);
-}
-
-/* One step on rating i; returns its squared error before the update. */
-static double mf_step(struct train_ctx *c, struct mf_state *s, uint64_t i, double eta)
-{
-	dmlhog_model *m = c->model;
-	uint32_t k = m->rank, u = c->tt.user[i], it = c->tt.item[i];
-	float *p = m->P + (uint64_t)u * k, *q = m->Q + (uint64_t)it * k;
-	double lu = c->opts.l2, li = c->opts.l2_item, dot = 0;
-	for (uint32_t f = 0; f < k; f++)
-		dot += (double)p[f] * q[f];
-	double e = c->tt.y[i] - (m->mu + m->bu[u] + m->bi[it] + dot);
-	if (!isfinite(e))
-		return e;
-
-	double gp = 0, gq = 0;
-	if (s->adagrad) {
-		for (uint32_t f = 0; f < k; f++) {
-			double a = e * q[f] - lu * p[f], b = e * p[f] - li * q[f];
-			gp += a * a;
-			gq += b * b;
-		}
-	}
-	double ru = mf_rate(&s->Gu[s->adagrad ? u : 0], eta, gp / (k ? k : 1), s->adagrad);
-	double ri = mf_rate(&s->Gi[s->adagrad ? it : 0], eta, gq / (k ? k : 1), s->adagrad);
-	m->bu[u] += (float)(eta * (e - lu * m->bu[u]));
-	m->bi[it] += (float)(eta * (e - li * m->bi[it]));
-	for (uint32_t f = 0; f < k; f++) {
-		double pf = p[f], qf = q[f];
-		p[f] = (float)(pf + ru * (e * qf - lu * pf));
-		q[f] = (float)(qf + ri * (e * pf - li * qf));
-	}
-	return e * e;
-}
 
 static enum dmlhog_status mf_epoch(struct train_ctx *c, void *state, uint32_t e,
                                    struct epoch_stats *st, struct dmlhog_error *err)
@@ -71,7 +22,7 @@ static enum dmlhog_status mf_epoch(struct train_ctx *c, void *state, uint32_t e,
 	rng_shuffle_u64(&s->rng, s->order, n);
 	for (uint64_t q = 0; q < n; q++) {
 		double eta = schedule_lr(&c->sched, c->t, e);
-		double se = mf_step(c, s, s->order[q], eta);
+		double se = mf_step(&s->q, s->order[q], eta, 0);
 		c->t++;
 		if (!isfinite(se))
 			return dmlhog_error_set(err, DMLHOG_E_DIVERGED,
@@ -95,8 +46,8 @@ static void mf_fini(void *state)
 	if (!s)
 		return;
 	free(s->order);
-	free(s->Gu);
-	free(s->Gi);
+	free(s->q.Gu);
+	free(s->q.Gi);
 	free(s);
 }
 
@@ -109,6 +60,29 @@ static void mf_init_factors(float *x, uint64_t n, struct rng *r)
 		x[i] = (float)(a * (2 * rng_uniform(r) - 1));
 }
 
+/* Point q at the given parameter arrays; AdaGrad accumulators are
+ * allocated here.  Returns -1 on OOM. */
+int mf_kernel_init(struct mf_kernel *q, const struct train_ctx *c, float *P, float *Q,
+                   float *bu, float *bi)
+{
+	const dmlhog_model *m = c->model;
+	q->tt = &c->tt;
+	q->P = P;
+	q->Q = Q;
+	q->bu = bu;
+	q->bi = bi;
+	q->mu = m->mu;
+	q->lu = c->opts.l2;
+	q->li = c->opts.l2_item;
+	q->k = m->rank;
+	q->Gu = q->Gi = NULL;
+	if (c->opts.schedule != DMLHOG_LR_ADAGRAD)
+		return 0;
+	q->Gu = calloc((size_t)m->n_users + 1, sizeof *q->Gu);
+	q->Gi = calloc((size_t)m->n_items + 1, sizeof *q->Gi);
+	return q->Gu && q->Gi ? 0 : -1;
+}
+
 static enum dmlhog_status mf_init(struct train_ctx *c, void **state, struct dmlhog_error *err)
 {
 	struct mf_state *s = calloc(1, sizeof *s);
@@ -117,11 +91,8 @@ static enum dmlhog_status mf_init(struct train_ctx *c, void **state, struct dmlh
 	if (!s)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (engine state)");
 	*state = s;
-	s->adagrad = c->opts.schedule == DMLHOG_LR_ADAGRAD;
 	s->order = malloc(n * sizeof *s->order + 1);
-	s->Gu = calloc(s->adagrad ? (size_t)m->n_users + 1 : 1, sizeof *s->Gu);
-	s->Gi = calloc(s->adagrad ? (size_t)m->n_items + 1 : 1, sizeof *s->Gi);
-	if (!s->order || !s->Gu || !s->Gi)
+	if (!s->order || mf_kernel_init(&s->q, c, m->P, m->Q, m->bu, m->bi) != 0)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%llu ratings)",
 		                        (unsigned long long)n);
 	for (uint64_t i = 0; i < n; i++)
