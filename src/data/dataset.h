@@ -23,6 +23,12 @@ struct dmlhog_dataset {
 	uint64_t *item_raw;      /* n_rows */
 
 	uint64_t skipped_lines;  /* bad lines tolerated by skip_bad_lines */
+
+	/* Non-NULL when the arrays point into a file mapping (a loaded binary
+	 * cache, copy-on-write): dmlhog_dataset_destroy unmaps it instead of
+	 * freeing the arrays, so free them only through destroy. */
+	void *map;
+	size_t map_len;
 };
 
 /* Allocate an empty dataset of the given format (all arrays NULL). */
