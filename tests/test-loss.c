@@ -67,6 +67,14 @@ int main(void)
 	check_binary("squared hinge", loss_sqhinge, loss_sqhinge_dz, 1);
 	check_binary("squared", loss_squared, loss_squared_dz, 1);
 	check_softmax();
+	int bad = 0;
+	for (double z = -60; z <= 60; z += 0.37)
+		for (double y = -1; y <= 1; y += 2) {
+			double dz, l = loss_logistic_both(z, y, &dz);
+			bad += fabs(l - loss_logistic(z, y)) > 1e-12 * (1 + l) ||
+			       fabs(dz - loss_logistic_dz(z, y)) > 1e-12;
+		}
+	ok(!bad, "logistic loss and derivative from one exp equal the separate forms");
 
 	is_near(loss_logistic(0, 1), log(2), 1e-15, "logistic(0) = log 2");
 	ok(isfinite(loss_logistic(-800, 1)) && fabs(loss_logistic(-800, 1) - 800) < 1e-9,

@@ -17,7 +17,8 @@ static void shrink(double *w, double a, double b)
 
 /* Run steps samples, each touching a few random features with a random
  * gradient; eager and lazy side by side.  Returns the largest difference. */
-static double run(double l1, double l2, int adagrad, int steps, uint64_t seed, int *rebased)
+static double run(double l1, double l2, int adagrad, int steps, uint64_t seed, int *rebased,
+                  int *scaled)
 {
 	double eager[D * K] = { 0 };   /* the reference, in double */
 	float lazy[D * K] = { 0 };
@@ -42,7 +43,7 @@ static double run(double l1, double l2, int adagrad, int steps, uint64_t seed, i
 			for (int c = 0; c < K; c++) {
 				double grad = rng_uniform(&g) - 0.5;
 				eager[j * K + c] -= step * grad;
-				lazy[j * K + c] -= (float)(step * grad);
+				lazy[j * K + c] -= (float)(step * grad * lazy_update_scale(&r));
 			}
 			if (adagrad) {
 				rate[j] = step;
@@ -61,6 +62,8 @@ static double run(double l1, double l2, int adagrad, int steps, uint64_t seed, i
 		}
 	}
 	lazy_flush(&r, lazy, K);
+	if (scaled)
+		*scaled = r.scaled;
 	lazy_reg_free(&r);
 	double worst = 0;
 	for (int i = 0; i < D * K; i++) {
@@ -80,15 +83,20 @@ int main(void)
 	int rebased;
 	for (unsigned i = 0; i < sizeof cases / sizeof *cases; i++) {
 		for (int ada = 0; ada <= 1; ada++) {
-			double worst = run(cases[i].l1, cases[i].l2, ada, 3000, 42 + i, &rebased);
-			ok(worst < 1e-4, "%s, %s: lazy equals eager (max relative diff %.2g)", cases[i].what,
-			   ada ? "AdaGrad rates" : "global rate", worst);
+			int scaled;
+			double worst = run(cases[i].l1, cases[i].l2, ada, 3000, 42 + i, &rebased, &scaled);
+			ok(worst < 1e-4, "%s, %s%s: lazy equals eager (max relative diff %.2g)", cases[i].what,
+			   ada ? "AdaGrad rates" : "global rate", scaled ? " (scaled weights)" : "", worst);
 		}
 	}
 	/* l2 so strong that the running product underflows and is rebased */
-	double worst = run(0.001, 0.9, 0, 4000, 7, &rebased);
+	double worst = run(0.001, 0.9, 0, 4000, 7, &rebased, NULL);
 	ok(rebased > 0, "running product rebased %d times", rebased);
 	ok(worst < 1e-4, "lazy equals eager across rebases (max relative diff %.2g)", worst);
+	int scaled;
+	worst = run(0, 0.5, 0, 4000, 8, &rebased, &scaled);
+	ok(scaled && rebased > 0, "scaled weights rebased %d times", rebased);
+	ok(worst < 1e-4, "scaled weights equal eager across rebases (max relative diff %.2g)", worst);
 
 	/* zeros stay zero; weights shrink toward zero, never across it */
 	float w[2] = { 0.0f, -0.5f };

@@ -44,7 +44,7 @@ ALWAYS_INLINE double lin_loss(enum dmlhog_loss loss, const double *z, double *dz
 {
 	if (k == 1) {
 		switch (loss) {
-		case DMLHOG_LOSS_LOGISTIC: dz[0] = loss_logistic_dz(z[0], y); return loss_logistic(z[0], y);
+		case DMLHOG_LOSS_LOGISTIC: return loss_logistic_both(z[0], y, dz);
 		case DMLHOG_LOSS_HINGE: dz[0] = loss_hinge_dz(z[0], y); return loss_hinge(z[0], y);
 		case DMLHOG_LOSS_SQHINGE: dz[0] = loss_sqhinge_dz(z[0], y); return loss_sqhinge(z[0], y);
 		default: dz[0] = loss_squared_dz(z[0], y); return loss_squared(z[0], y);
@@ -117,8 +117,10 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 	double *z = q->z, *dz = q->z + k;
 	int reg = lazy_reg_active(q->reg), stamp_rate = q->reg->per_feature_rate;
 
-	for (uint32_t r = 0; r < k; r++)
-		z[r] = q->has_bias ? sh_loadf(&bias[r], shared) : 0;
+	/* k = 1 keeps the score in a register: z may alias the stamps */
+	double z0 = 0, wscale = lazy_weight_scale(q->reg);
+	for (uint32_t r = 1; r < k; r++)
+		z[r] = 0;
 	for (uint64_t p = 0; p < n; p++) {
 		uint32_t j = cols[p];
 		if (j >= q->d)
@@ -126,23 +128,29 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 		float *wj = w + (uint64_t)j * k;
 		if (reg)
 			lin_catch_up(q, j, wj, k, shared);
-		for (uint32_t r = 0; r < k; r++)
+		z0 += (double)sh_loadf(&wj[0], shared) * vals[p];
+		for (uint32_t r = 1; r < k; r++)
 			z[r] += (double)sh_loadf(&wj[r], shared) * vals[p];
 	}
+	z[0] = z0;
+	for (uint32_t r = 0; r < k; r++)
+		z[r] = z[r] * wscale + (q->has_bias ? sh_loadf(&bias[r], shared) : 0);
 	double y = q->tt->y ? q->tt->y[i] : 0;
 	uint32_t cls = q->tt->cls ? q->tt->cls[i] : 0;
 	double loss = lin_loss(q->loss, z, dz, k, y, cls);
 	if (!isfinite(loss))
 		return loss;
 
+	double uscale = lazy_update_scale(q->reg);
 	for (uint64_t p = 0; p < n; p++) {
 		uint32_t j = cols[p];
 		if (j >= q->d)
 			continue;
 		double x = vals[p], rate = lin_rate(q, j, dz, x, k, eta, shared);
 		float *wj = w + (uint64_t)j * k;
+		double step = rate * x * uscale;
 		for (uint32_t r = 0; r < k; r++)
-			sh_storef(&wj[r], sh_loadf(&wj[r], shared) - (float)(rate * dz[r] * x), shared);
+			sh_storef(&wj[r], sh_loadf(&wj[r], shared) - (float)(step * dz[r]), shared);
 		if (reg && stamp_rate)
 			sh_stored(&q->reg->stamp[j].c, rate, shared);
 	}

@@ -8,18 +8,36 @@
 #include <math.h>
 #include <stdint.h>
 
-/* logistic: log(1 + exp(-y z)) */
+/* logistic: log(1 + exp(-y z)), written so that exp never overflows */
 static inline double loss_logistic(double z, double y)
 {
 	double m = y * z;
-	return m > 18 ? exp(-m) : m < -18 ? -m : log1p(exp(-m));
+	return m > 0 ? log1p(exp(-m)) : -m + log1p(exp(m));
 }
 
 /* d/dz log(1 + exp(-y z)) = -y / (1 + exp(y z)) */
 static inline double loss_logistic_dz(double z, double y)
 {
 	double m = y * z;
-	return m > 30 ? -y * exp(-m) : m < -30 ? -y : -y / (1 + exp(m));
+	if (m > 0) {
+		double e = exp(-m);
+		return -y * e / (1 + e);
+	}
+	return -y / (1 + exp(m));
+}
+
+/* Both at the price of one exp: the loss, and its derivative into *dz. */
+static inline double loss_logistic_both(double z, double y, double *dz)
+{
+	double m = y * z;
+	if (m > 0) {
+		double e = exp(-m);          /* in (0, 1): no overflow */
+		*dz = -y * e / (1 + e);
+		return log1p(e);
+	}
+	double e = exp(m);
+	*dz = -y / (1 + e);
+	return -m + log1p(e);
 }
 
 /* hinge: max(0, 1 - y z) */

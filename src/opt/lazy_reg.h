@@ -12,6 +12,10 @@
  *   P_t = prod_{s < t} (1 - a_s),   C_t = sum_{s < t} b_s / P_{s+1},
  * and a per-feature stamp (P_t0, C_t0): R = P/P_t0, B = P (C - C_t0)
  * (Tsuruoka et al. 2009's cumulative penalty, generalised to L2 + L1).
+ * With L2 alone the running product is all there is: weights are then
+ * stored scaled, w = P v (Bottou's svmsgd and Shalev-Shwartz's Pegasos do
+ * the same), a step divides its update by P (lazy_update_scale) and no
+ * feature needs catching up at all.
  * AdaGrad's rate is per feature and constant between touches, so its stamp
  * is (t0, eta_j): R = (1 - eta_j l2)^k, B from the geometric sum, k = t - t0.
  * All weights of a feature (the k class rows) share one stamp.
@@ -28,6 +32,7 @@ struct lazy_stamp { double p, c; };
 struct lazy_reg {
 	double l1, l2;
 	int per_feature_rate;       /* AdaGrad: stamp = (t0, eta_j) */
+	int scaled;                 /* global rate, L2 only: weights hold w / P */
 	double P, C;                /* global rules: running product and sum */
 	uint64_t t;                 /* samples seen (AdaGrad stamps) */
 	uint32_t n;                 /* regularised features */
@@ -72,6 +77,8 @@ static inline double lazy_powi(double q, uint64_t k)
 static inline __attribute__((always_inline)) void lazy_catch_up(struct lazy_reg *r, uint32_t j, float *w, uint32_t k)
 {
 	struct lazy_stamp *s = &r->stamp[j];
+	if (r->scaled)
+		return;
 	if (!r->per_feature_rate) {
 		if (s->p == r->P && s->c == r->C)
 			return;
@@ -80,12 +87,15 @@ static inline __attribute__((always_inline)) void lazy_catch_up(struct lazy_reg 
 		s->c = r->C;
 		return;
 	}
-	uint64_t steps = r->t - (uint64_t)s->p;
-	if (!steps)
+	/* a stamp from the future: another worker, further along, caught
+	 * this feature up already (parallel engines) */
+	if ((double)r->t <= s->p)
 		return;
+	uint64_t steps = r->t - (uint64_t)s->p;
 	double eta = s->c, a = eta * r->l2;
-	double R = lazy_powi(a < 1 ? 1 - a : 0, steps);
-	double B = a > 0 ? eta * r->l1 * (1 - R) / a : (double)steps * eta * r->l1;
+	double R = lazy_powi(a < 1 ? 1 - a : 0, steps), B = 0;
+	if (r->l1 > 0)
+		B = a > 0 ? eta * r->l1 * (1 - R) / a : (double)steps * eta * r->l1;
 	lazy_apply(w, k, R, B);
 	s->p = (double)r->t;
 }
@@ -109,11 +119,24 @@ static inline void lazy_advance(struct lazy_reg *r, double eta)
 		r->C += eta * r->l1 / r->P;
 }
 
-/* True when the running product is about to underflow: the caller then
- * flushes every feature and calls lazy_rebase (Bottou's renormalisation). */
+/* Multiply a step's update by this: 1 / P for scaled weights, else 1. */
+static inline double lazy_update_scale(const struct lazy_reg *r)
+{
+	return r->scaled ? 1 / r->P : 1;
+}
+
+/* Factor from stored to true weights: P for scaled weights, else 1. */
+static inline double lazy_weight_scale(const struct lazy_reg *r)
+{
+	return r->scaled ? r->P : 1;
+}
+
+/* True when the running product is about to underflow (or, for scaled
+ * weights, when w / P would lose float range): the caller then flushes
+ * every feature, which rebases (Bottou's renormalisation). */
 static inline int lazy_needs_rebase(const struct lazy_reg *r)
 {
-	return !r->per_feature_rate && r->P < 1e-100;
+	return !r->per_feature_rate && r->P < (r->scaled ? 1e-12 : 1e-100);
 }
 
 /* After every feature has been caught up: restart the running products. */
@@ -132,7 +155,12 @@ static inline void lazy_rebase(struct lazy_reg *r)
 /* Bring all n features (k weights each, feature-major) up to date. */
 static inline void lazy_flush(struct lazy_reg *r, float *w, uint32_t k)
 {
-	for (uint32_t j = 0; j < r->n; j++)
+	if (r->scaled) {
+		float P = (float)r->P;
+		for (uint64_t j = 0; j < (uint64_t)r->n * k; j++)
+			w[j] *= P;
+	}
+	for (uint32_t j = 0; j < r->n && !r->scaled; j++)
 		lazy_catch_up(r, j, w + (uint64_t)j * k, k);
 	lazy_rebase(r);
 }
@@ -144,6 +172,7 @@ static inline int lazy_reg_init(struct lazy_reg *r, uint32_t n, double l1, doubl
 	r->l1 = l1;
 	r->l2 = l2;
 	r->per_feature_rate = per_feature_rate;
+	r->scaled = !per_feature_rate && l1 == 0 && l2 > 0;
 	r->P = 1;
 	r->C = 0;
 	r->t = 0;
