@@ -13,7 +13,7 @@ _dmlhog() {
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local cmds="train predict eval check convert info version help"
+	local cmds="train predict eval check convert info topo version help"
 
 	sub=
 	for ((i = 1; i < COMP_CWORD; i++)); do

@@ -28,7 +28,7 @@ const struct cli_cmd *cli_find(const char *name);
 
 /* cmd-*.c */
 extern const struct cli_cmd cmd_train, cmd_predict, cmd_eval, cmd_check,
-	cmd_convert, cmd_info, cmd_version, cmd_help;
+	cmd_convert, cmd_info, cmd_topo, cmd_version, cmd_help;
 
 /* cli_util.c: messages on stderr, always prefixed "dmlhog: " */
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

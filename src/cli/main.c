@@ -6,7 +6,7 @@
 
 const struct cli_cmd *const cli_cmds[] = {
 	&cmd_train, &cmd_predict, &cmd_eval, &cmd_check, &cmd_convert, &cmd_info,
-	&cmd_version, &cmd_help, NULL,
+	&cmd_topo, &cmd_version, &cmd_help, NULL,
 };
 
 const struct cli_cmd *cli_find(const char *name)

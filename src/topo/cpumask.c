@@ -2,26 +2,30 @@
 #include <hwloc.h>
 #include <stdio.h>
 #include "topo/cpumask.h"
+#include "topo/topo.h"
 
+/* Through topo_load, which restricts the topology to the process binding
+ * (and sees through libgomp's binding of the initial thread), so the count
+ * is the one the plan uses. */
 int cpumask_pus(void)
 {
-	hwloc_topology_t t;
-	int n = 1;
-	if (hwloc_topology_init(&t) != 0)
-		return 1;
-	if (hwloc_topology_load(t) == 0) {
-		hwloc_bitmap_t set = hwloc_bitmap_alloc();
-		/* The process binding is what taskset/numactl/srun gave us; the
-		 * topology's own cpuset would escape it. */
-		if (set && hwloc_get_cpubind(t, set, HWLOC_CPUBIND_PROCESS) == 0) {
-			hwloc_bitmap_and(set, set, hwloc_topology_get_allowed_cpuset(t));
-			n = hwloc_bitmap_weight(set);
-		} else {
-			n = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PU);
-		}
-		hwloc_bitmap_free(set);
+	struct dmlhog_error err = { 0 };
+	struct topo *t = NULL;
+	int n = 0;
+	if (topo_load(NULL, &t, &err) == DMLHOG_OK) {
+		n = (int)topo_pus(t);
+		topo_destroy(t);
+		return n > 0 ? n : 1;
 	}
-	hwloc_topology_destroy(t);
+	/* A bad HWLOC_SYNTHETIC or HWLOC_XMLFILE: whoever plans reports it;
+	 * here the hardware's own count will do. */
+	hwloc_topology_t h;
+	if (hwloc_topology_init(&h) != 0)
+		return 1;
+	if (hwloc_topology_set_flags(h, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM) == 0 &&
+	    hwloc_topology_load(h) == 0)
+		n = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
+	hwloc_topology_destroy(h);
 	return n > 0 ? n : 1;
 }
 

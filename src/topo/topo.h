@@ -48,6 +48,16 @@ unsigned topo_numa_nodes(const struct topo *t);
 unsigned topo_packages(const struct topo *t);
 /* One line per package/NUMA node with its cores and PUs (for `dmlhog topo`). */
 void topo_describe(const struct topo *t, FILE *out);
+/* The same as one JSON object (source, simulated, restricted, counts, NUMA
+ * nodes), without a newline: for the start event of --log. */
+void topo_describe_json(const struct topo *t, FILE *out);
+/* What was loaded, for humans: "this machine, restricted to cpus 0-3",
+ * "synthetic 'package:2 ...'", "XML file 'box.xml'". */
+const char *topo_source(const struct topo *t);
+/* Keep only the PUs of cpulist (OS indexes, "0-3,8" as for taskset -c), as
+ * a launcher's mask does: it emulates taskset on a simulated topology.
+ * E_USAGE for a malformed list or one without a PU of the topology. */
+enum dmlhog_status topo_restrict(struct topo *t, const char *cpulist, struct dmlhog_error *err);
 
 struct plan_thread {
 	unsigned pu_os;         /* OS index of the PU (what binding uses) */
@@ -92,8 +102,10 @@ int topo_bind_self(const struct topo *t, const struct plan *p, unsigned i);
 
 /* Memory for large arrays.  topo_alloc_node: on NUMA node `numa` (logical),
  * strict; on failure falls back to plain memory and reports it once through
- * *warned.  topo_alloc_interleaved: pages interleaved across the nodes.  The
- * caller's owning thread should touch the pages first.  Free with topo_free
+ * *warned (set to the errno of the failed binding, e.g. EPERM in a container
+ * without CAP_SYS_NICE, when it was 0).  topo_alloc_interleaved: pages
+ * interleaved across the nodes.  The caller's owning thread should touch
+ * the pages first.  Free with topo_free
  * (the size is needed). */
 void *topo_alloc_node(const struct topo *t, size_t len, unsigned numa, int *warned);
 void *topo_alloc_interleaved(const struct topo *t, size_t len, int *warned);
