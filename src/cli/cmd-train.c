@@ -27,7 +27,7 @@ struct train_cli {
 	const char *cache_arg, *cache, *log_path, *seed_arg, *threads_arg;
 	double holdout_frac;            /* 0: no split */
 	int rebuild, quiet, verbose, dry_run, print_config, progress, summary;
-	int seed_random, threads;
+	int seed_random, threads, show_binding;
 	const char *threads_from;
 	enum dmlhog_format format_seen; /* from the data, once read */
 	int base_seen;                  /* -1 until read */
@@ -73,7 +73,7 @@ static void train_help(void)
 "  -f, --model-out FILE     model file (default: DATA's basename + .model in\n"
 "                           the current directory)\n"
 "Optimiser:\n"
-"      --engine E           serial (the only engine in this build)\n"
+"      --engine E           serial|hogwild|locked (default serial)\n"
 "      --algo E             alias of --engine\n"
 "      --lr X               base step size (default 0.1; mf 0.01)\n"
 "      --lr-schedule S      const|invsqrt|adagrad|decay[:G] (default adagrad;\n"
@@ -85,9 +85,23 @@ static void train_help(void)
 "      --min-delta D        improvement that counts for --early-stop (default 0)\n"
 "      --time-limit SEC     stop after SEC seconds, keep the model, exit 75\n"
 "      --seed N|random      random seed (default 0; echoed and stored)\n"
-"  -T, --threads N|auto     parser threads (default: DMLHOG_THREADS,\n"
-"                           OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else the PUs\n"
-"                           of the process CPU mask)\n"
+"  -T, --threads N|auto     worker threads of hogwild/locked, and parser\n"
+"                           threads (default: DMLHOG_THREADS, OMP_NUM_THREADS,\n"
+"                           SLURM_CPUS_PER_TASK, else the PUs of the process\n"
+"                           CPU mask)\n"
+"Threads and NUMA:\n"
+"      --bind B             auto|inherit|compact|spread|numa|none (default auto:\n"
+"                           inherit a restricted mask, else compact)\n"
+"      --replicas R         machine|node|thread: one shared model, one per NUMA\n"
+"                           node, or one per thread (default machine)\n"
+"      --sync-every N       samples per thread between two merges of the\n"
+"                           replicas (default: model size / threads, but at\n"
+"                           least 16 merges an epoch, and at least 256)\n"
+"      --no-smt             one thread per core\n"
+"      --topology T         plan for a synthetic topology or an XML file;\n"
+"                           threads are not bound (also HWLOC_SYNTHETIC,\n"
+"                           HWLOC_XMLFILE)\n"
+"      --show-binding       print one line per thread: PU, core, NUMA node\n"
 "Output:\n"
 "      --progress P         auto|lines|none: the per-epoch table on stderr\n"
 "      --summary S          text|json|none: end-of-run summary on stdout\n"
@@ -109,7 +123,8 @@ enum {
 	OPT_REBUILD, OPT_STRICT, OPT_SKIP, OPT_TASK, OPT_LOSS, OPT_L1, OPT_L2, OPT_BIAS,
 	OPT_NO_BIAS, OPT_ENGINE, OPT_LR, OPT_SCHEDULE, OPT_EARLY, OPT_MIN_DELTA,
 	OPT_TIME_LIMIT, OPT_SEED, OPT_PROGRESS, OPT_VERBOSE, OPT_LOG, OPT_SUMMARY,
-	OPT_DRY_RUN, OPT_PRINT_CONFIG,
+	OPT_DRY_RUN, OPT_PRINT_CONFIG, OPT_BIND, OPT_REPLICAS, OPT_SYNC_EVERY, OPT_NO_SMT,
+	OPT_TOPOLOGY, OPT_SHOW_BINDING,
 };
 
 static const struct option train_longopts[] = {
@@ -143,6 +158,12 @@ static const struct option train_longopts[] = {
 	{ "time-limit", required_argument, NULL, OPT_TIME_LIMIT },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "threads", required_argument, NULL, 'T' },
+	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "replicas", required_argument, NULL, OPT_REPLICAS },
+	{ "sync-every", required_argument, NULL, OPT_SYNC_EVERY },
+	{ "no-smt", no_argument, NULL, OPT_NO_SMT },
+	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
+	{ "show-binding", no_argument, NULL, OPT_SHOW_BINDING },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
@@ -211,18 +232,43 @@ static int parse_schedule(const char *s, struct dmlhog_train_opts *o)
 	return -1;
 }
 
-static int parse_engine(const char *s)
+static int parse_engine(const char *s, enum dmlhog_engine *out)
 {
-	static const char *const later[] = { "hogwild", "cyclades", "locked" };
-	if (strcmp(s, "serial") == 0)
+	int e = dmlhog_engine_parse(s);
+	if (e >= 0) {
+		*out = (enum dmlhog_engine)e;
 		return 0;
-	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
-		if (strcmp(s, later[i]) == 0) {
-			cli_msg("--engine=%s: engine '%s' is not available in this build (serial)", s, s);
-			return -1;
-		}
-	cli_msg("--engine=%s: unknown engine (this build has: serial)", s);
+	}
+	if (strcmp(s, "cyclades") == 0)
+		cli_msg("--engine=%s: engine '%s' is not available in this build (serial|hogwild|locked)", s, s);
+	else
+		cli_msg("--engine=%s: unknown engine (this build has: serial|hogwild|locked)", s);
 	return -1;
+}
+
+/* Placement flags (dmlhog-binding(7)). */
+static int parse_place_opt(struct train_cli *c, int opt, const char *arg)
+{
+	struct dmlhog_train_opts *o = &c->to;
+	int w;
+	switch (opt) {
+	case OPT_BIND:
+		if ((w = cli_parse_word("--bind", arg, "auto|inherit|compact|spread|numa|none")) < 0)
+			return -1;
+		o->bind = (enum dmlhog_bind)w;
+		return 0;
+	case OPT_REPLICAS:
+		if ((w = cli_parse_word("--replicas", arg, "machine|node|thread")) < 0)
+			return -1;
+		o->replicas = (enum dmlhog_replicas)w;
+		return 0;
+	case OPT_SYNC_EVERY:
+		return cli_parse_u64("--sync-every", arg, 1, UINT64_MAX, &o->sync_every);
+	case OPT_NO_SMT: o->no_smt = 1; return 0;
+	case OPT_TOPOLOGY: o->topology = arg; return 0;
+	case OPT_SHOW_BINDING: c->show_binding = 1; return 0;
+	}
+	return 1;
 }
 
 /* --holdout FRAC|FILE: a whole-string number is a fraction, else a file. */
@@ -312,7 +358,7 @@ static int parse_model_opt(struct train_cli *c, int opt, const char *arg)
 	case OPT_BIAS: o->bias = 1; return 0;
 	case OPT_NO_BIAS: o->bias = 0; return 0;
 	case 'f': c->model = arg; return 0;
-	case OPT_ENGINE: return parse_engine(arg);
+	case OPT_ENGINE: return parse_engine(arg, &o->engine);
 	case OPT_LR: return cli_parse_positive("--lr", arg, &o->lr);
 	case OPT_SCHEDULE: return parse_schedule(arg, o);
 	case 'e': return cli_parse_u32("--epochs", arg, 1, 1000000, &o->epochs);
@@ -344,6 +390,8 @@ static int train_parse(struct train_cli *c, int argc, char **argv)
 			r = parse_model_opt(c, opt, arg);
 		if (r > 0)
 			r = parse_output_opt(c, opt, arg);
+		if (r > 0)
+			r = parse_place_opt(c, opt, arg);
 		if (r != 0)
 			return CLI_EX_USAGE;
 	}
@@ -512,7 +560,7 @@ static void config_kv(const struct train_cli *c, const struct dmlhog_train_opts 
 	kv_auto_num(l, "l2", o->l2 < 0, o->l2);
 	kv_auto_num(l, "l2_item", o->l2_item < 0, o->l2_item);
 	kv_bool(l, "bias", o->bias);
-	kv_str(l, "engine", "serial");
+	kv_str(l, "engine", dmlhog_engine_name(o->engine));
 	kv_auto_num(l, "lr", o->lr <= 0, o->lr);
 	kv_str(l, "lr_schedule", (unsigned)o->schedule <= DMLHOG_LR_ADAGRAD ?
 	       schedule_names[o->schedule] : "auto");
@@ -773,6 +821,9 @@ static int train_exec(struct train_cli *c)
 	c->ro.notice_ctx = c->to.notice_ctx = &p;
 	c->to.progress = progress_epoch;
 	c->to.progress_ctx = &p;
+	p.show_binding = c->show_binding;
+	c->to.binding = progress_binding;
+	c->to.binding_ctx = &p;
 	log_start(c, log);
 	o.status = read_all(c, &tr, &ho, &te, &err);
 	if (o.status == DMLHOG_OK) {

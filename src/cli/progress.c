@@ -139,3 +139,14 @@ void progress_notice(void *ctx, const char *msg)
 	kv_str(&l, "msg", msg);
 	log_event_write(p->log, &l);
 }
+
+void progress_binding(void *ctx, const char *line)
+{
+	struct progress *p = ctx;
+	struct kvlist l;
+	if (p->show_binding)
+		cli_msg("%s", line);
+	log_event_begin(&l, "binding");
+	kv_str(&l, "thread", line);
+	log_event_write(p->log, &l);
+}

@@ -13,6 +13,7 @@ struct progress {
 	int has_holdout;         /* the user gave a holdout set */
 	int has_test;
 	FILE *log;               /* JSON Lines, or NULL */
+	int show_binding;        /* print the plan's lines on stderr */
 	int header_done;
 	uint32_t reports;
 	uint32_t best_epoch;     /* 0: none yet */
@@ -24,6 +25,10 @@ void progress_init(struct progress *p, int table, int quiet, FILE *log);
 void progress_epoch(void *p, const struct dmlhog_epoch_report *r);
 /* dmlhog_notice_fn: stderr (unless quiet) and a "notice" event. */
 void progress_notice(void *p, const char *msg);
+
+/* dmlhog_notice_fn for the placement plan: one line per worker thread, on
+ * stderr with --show-binding, and always as a "binding" event. */
+void progress_binding(void *p, const char *line);
 
 /* Start an event: {"schema": 1, "event": name, "time": unix seconds}. */
 void log_event_begin(struct kvlist *l, const char *event);

@@ -46,6 +46,11 @@ struct engine_ops {
 
 extern const struct engine_ops serial_linear_ops;
 extern const struct engine_ops serial_mf_ops;
+extern const struct engine_ops hogwild_ops;     /* linear and MF */
+extern const struct engine_ops locked_ops;      /* linear and MF */
+
+/* Small random factors for a new MF model (serial_mf.c). */
+void mf_init_model(struct train_ctx *c);
 
 /* metrics of the model on a data set whose targets are already mapped */
 void eval_targets(const dmlhog_model *m, const dmlhog_dataset *d, const struct targets *t,

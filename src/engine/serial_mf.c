@@ -60,6 +60,15 @@ static void mf_init_factors(float *x, uint64_t n, struct rng *r)
 		x[i] = (float)(a * (2 * rng_uniform(r) - 1));
 }
 
+void mf_init_model(struct train_ctx *c)
+{
+	dmlhog_model *m = c->model;
+	struct rng init;
+	rng_seed(&init, c->opts.seed, 2);
+	mf_init_factors(m->P, (uint64_t)m->n_users * m->rank, &init);
+	mf_init_factors(m->Q, (uint64_t)m->n_items * m->rank, &init);
+}
+
 /* Point q at the given parameter arrays; AdaGrad accumulators are
  * allocated here.  Returns -1 on OOM. */
 int mf_kernel_init(struct mf_kernel *q, const struct train_ctx *c, float *P, float *Q,
@@ -98,10 +107,7 @@ static enum dmlhog_status mf_init(struct train_ctx *c, void **state, struct dmlh
 	for (uint64_t i = 0; i < n; i++)
 		s->order[i] = i;
 	rng_seed(&s->rng, c->opts.seed, 1);
-	struct rng init;
-	rng_seed(&init, c->opts.seed, 2);
-	mf_init_factors(m->P, (uint64_t)m->n_users * m->rank, &init);
-	mf_init_factors(m->Q, (uint64_t)m->n_items * m->rank, &init);
+	mf_init_model(c);
 	return DMLHOG_OK;
 }
 

@@ -144,6 +144,8 @@ static void resolve_defaults(struct dmlhog_train_opts *o, uint64_t n)
 		o->rank = DEFAULT_MF_RANK;
 	if (o->decay <= 0 || o->decay > 1)
 		o->decay = DEFAULT_DECAY;
+	if (o->engine == DMLHOG_ENGINE_SERIAL || o->threads < 1)
+		o->threads = 1;
 }
 
 static void targets_free(struct targets *t)
@@ -255,6 +257,9 @@ static dmlhog_model *model_for(const struct dmlhog_train_opts *o, const dmlhog_d
 	m->opts.progress_ctx = NULL;
 	m->opts.notice = NULL;
 	m->opts.notice_ctx = NULL;
+	m->opts.binding = NULL;
+	m->opts.binding_ctx = NULL;
+	m->opts.topology = NULL;      /* the caller's string: not ours to keep */
 	return m;
 }
 
@@ -326,9 +331,31 @@ static enum dmlhog_status run_epochs(struct train_ctx *c, const struct engine_op
 	return DMLHOG_OK;
 }
 
+static const struct {
+	const char *name;
+	const struct engine_ops *linear, *mf;
+} engines[] = {
+	[DMLHOG_ENGINE_SERIAL] = { "serial", &serial_linear_ops, &serial_mf_ops },
+	[DMLHOG_ENGINE_HOGWILD] = { "hogwild", &hogwild_ops, &hogwild_ops },
+	[DMLHOG_ENGINE_LOCKED] = { "locked", &locked_ops, &locked_ops },
+};
+
+const char *dmlhog_engine_name(enum dmlhog_engine e)
+{
+	return (unsigned)e < sizeof engines / sizeof *engines ? engines[e].name : "unknown";
+}
+
+int dmlhog_engine_parse(const char *s)
+{
+	for (unsigned e = 0; e < sizeof engines / sizeof *engines; e++)
+		if (strcmp(s, engines[e].name) == 0)
+			return (int)e;
+	return -1;
+}
+
 static const struct engine_ops *engine_for(const struct dmlhog_train_opts *o)
 {
-	return o->task == DMLHOG_TASK_MF ? &serial_mf_ops : &serial_linear_ops;
+	return o->task == DMLHOG_TASK_MF ? engines[o->engine].mf : engines[o->engine].linear;
 }
 
 enum dmlhog_status dmlhog_train(const dmlhog_dataset *train, const dmlhog_dataset *holdout,

@@ -99,7 +99,10 @@ static const char *const schedule_names[] = {
 	[DMLHOG_LR_AUTO] = "auto", [DMLHOG_LR_CONST] = "const", [DMLHOG_LR_INVSQRT] = "invsqrt",
 	[DMLHOG_LR_DECAY] = "decay", [DMLHOG_LR_ADAGRAD] = "adagrad",
 };
-static const char *const engine_names[] = { [DMLHOG_ENGINE_SERIAL] = "serial" };
+static const char *const engine_names[] = {
+	[DMLHOG_ENGINE_SERIAL] = "serial", [DMLHOG_ENGINE_HOGWILD] = "hogwild",
+	[DMLHOG_ENGINE_LOCKED] = "locked",
+};
 #define N_SCHEDULES (sizeof schedule_names / sizeof schedule_names[0])
 #define N_ENGINES (sizeof engine_names / sizeof engine_names[0])
 

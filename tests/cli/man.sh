@@ -32,7 +32,7 @@ check_page() {   # NAME PAGE HELP-ARGS...
 }
 
 check_page dmlhog "$MAN/dmlhog.1" --help
-for sub in train predict eval check convert info; do
+for sub in train predict eval check convert info topo; do
 	check_page "dmlhog $sub" "$MAN/dmlhog-$sub.1" "$sub" --help
 done
 
