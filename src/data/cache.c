@@ -24,6 +24,7 @@
 #include "data/reader.h"
 #include "util/atomic_file.h"
 #include "util/checksum.h"
+#include "util/notice.h"
 
 #define CACHE_MAGIC "DMLHOGC1"
 #define CACHE_VERSION 1u
@@ -442,19 +443,7 @@ enum dmlhog_status dmlhog_cache_load(const char *cache_path, const char *src_pat
 
 /* ---- read through the cache ---- */
 
-static void cache_notice(const struct dmlhog_read_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void cache_notice(const struct dmlhog_read_opts *o, const char *fmt, ...)
-{
-	char buf[1200];
-	va_list ap;
-	if (!o->notice)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	o->notice(o->notice_ctx, buf);
-}
+#define cache_notice(o, ...) notice_send((o)->notice, (o)->notice_ctx, __VA_ARGS__)
 
 /* Try the cache; OK with *out set, or a status saying why not (notice
  * already given for stale/corrupt/missing). */

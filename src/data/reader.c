@@ -17,6 +17,7 @@
 #include "data/dataset.h"
 #include "data/input.h"
 #include "data/reader.h"
+#include "util/notice.h"
 #include "util/numparse.h"
 
 /* Chunks smaller than this are not worth a thread. */
@@ -276,19 +277,7 @@ struct parse_job {
 	int cancel_before;
 };
 
-static void notice(const struct dmlhog_read_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void notice(const struct dmlhog_read_opts *o, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	if (!o->notice)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	o->notice(o->notice_ctx, buf);
-}
+#define notice(o, ...) notice_send((o)->notice, (o)->notice_ctx, __VA_ARGS__)
 
 static int reader_threads(const struct dmlhog_read_opts *o, size_t len)
 {

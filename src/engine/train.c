@@ -11,6 +11,7 @@
 #include "data/idmap.h"
 #include "engine/engine.h"
 #include "util/clock.h"
+#include "util/notice.h"
 
 /* Defaults, and why (also in dmlhog-train(1)):
  * - L2 = 1/n for linear models is LIBLINEAR's default C = 1 (C = 1/(n l2)),
@@ -68,21 +69,7 @@ static int labels_integral(const double *v, uint32_t n)
 	return 1;
 }
 
-static void notice(const struct dmlhog_train_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
-#include <stdio.h>
-static void notice(const struct dmlhog_train_opts *o, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	if (!o->notice)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	o->notice(o->notice_ctx, buf);
-}
+#define notice(o, ...) notice_send((o)->notice, (o)->notice_ctx, __VA_ARGS__)
 
 /* Pick the task from the data when AUTO, and check loss/task pairs. */
 static enum dmlhog_status resolve_task(struct dmlhog_train_opts *o, const dmlhog_dataset *d,
