@@ -68,8 +68,10 @@ def train_once(a, extra, test):
     tmp = tempfile.mkdtemp(prefix="dmlhog-bench-")
     log, model = os.path.join(tmp, "log.jsonl"), os.path.join(tmp, "model")
     engine = a.engine_flags.split() if a.engine_flags else ["--engine", a.engine]
+    # -T is both the engine's workers and the parser's threads: the engine's
+    # count wins, or a "1 thread" row would run 2 workers
     cmd = [a.dmlhog, "train", "--summary", "json", "--log", log] + engine + [
-           "-T", str(a.parse_threads or a.threads)]
+           "-T", str(a.threads)]
     if test:
         cmd += ["--test", test]
     if a.time_limit:
@@ -132,7 +134,7 @@ def cmd_train(a, extra):
         "samples_per_s": per_s(work, train_s), "nnz_per_s": per_s(nnz, train_s),
         "metric": metric, "value": value, "peak_rss_kb": rss,
         "params": {"command": " ".join(cmd[1:2] + extra), "parse_threads":
-                   a.parse_threads or a.threads, "config": summary.get("config"),
+                   a.threads, "config": summary.get("config"),
                    "timing": "run without --test; trace and metric from a run with --test"},
         "trace": trace, "status": st}
 
