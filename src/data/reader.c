@@ -90,6 +90,25 @@ const char *reader_next_line(const struct chunk *c, const char *p)
 	return q ? q + 1 : c->end;
 }
 
+/* Every line of the chunk through fn, checking now and then whether an
+ * earlier chunk's error has made this one pointless. */
+static void chunk_parse_lines(struct chunk *c, chunk_line_fn fn)
+{
+	const char *p = c->begin;
+	uint64_t line = 0;
+
+	while (p < c->end) {
+		line++;
+		if ((line & 4095) == 0 && chunk_should_cancel(c)) {
+			c->stopped = CHUNK_CANCELLED;
+			break;
+		}
+		if (fn(c, line, &p) == LINE_STOP)
+			break;
+	}
+	c->lines = line;
+}
+
 int chunk_should_cancel(const struct chunk *c)
 {
 	return c->cancel_before && __atomic_load_n(c->cancel_before, __ATOMIC_RELAXED) < c->chunk_no;
@@ -326,12 +345,9 @@ static void chunk_run(struct parse_job *job, struct chunk *c)
 		c->nomem = 1;
 		return;
 	}
-	if (!triplet) {
+	if (!triplet)
 		c->row_ptr[0] = 0;
-		svmlight_parse_chunk(c);
-	} else {
-		triplet_parse_chunk(c);
-	}
+	chunk_parse_lines(c, triplet ? triplet_line : svmlight_line);
 }
 
 /* Cut [begin, end) into job->nchunks pieces at newlines. */

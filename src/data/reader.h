@@ -65,8 +65,12 @@ struct chunk {
 	int stopped;            /* CHUNK_LIMIT or CHUNK_CANCELLED */
 };
 
-void svmlight_parse_chunk(struct chunk *c);
-void triplet_parse_chunk(struct chunk *c);
+/* A line parser: consumes the line at *pp (advancing it past the line)
+ * into c.  LINE_STOP ends the chunk (limit of bad lines, out of memory). */
+enum { LINE_OK = 0, LINE_BAD = 1, LINE_STOP = 2 };
+typedef int (*chunk_line_fn)(struct chunk *c, uint64_t line, const char **pp);
+int svmlight_line(struct chunk *c, uint64_t line, const char **pp);
+int triplet_line(struct chunk *c, uint64_t line, const char **pp);
 
 /* Helpers for the two parsers (reader.c). */
 int chunk_grow_rows(struct chunk *c, int triplet);

@@ -13,7 +13,6 @@
 
 #define SVM_INDEX_MAX (UINT32_MAX - 1u)   /* so n_cols = max + 1 fits in uint32 */
 
-enum { LINE_OK = 0, LINE_BAD = 1, LINE_STOP = 2 };
 
 static int svm_bad(struct chunk *c, uint64_t line, const char *ls, const char *tok,
                    const char *te, const char *msg)
@@ -166,7 +165,7 @@ static int svm_features(struct chunk *c, uint64_t line, const char *ls, const ch
 }
 
 /* One physical line at *pp; *pp moves to the next line. */
-static int svm_line(struct chunk *c, uint64_t line, const char **pp)
+int svmlight_line(struct chunk *c, uint64_t line, const char **pp)
 {
 	const char *ls = *pp, *p = ls, *q;
 	uint64_t nnz0 = c->nnz;
@@ -214,21 +213,4 @@ bad:
 	c->nnz = nnz0;         /* drop the partial row */
 	*pp = reader_next_line(c, p);
 	return rc;
-}
-
-void svmlight_parse_chunk(struct chunk *c)
-{
-	const char *p = c->begin;
-	uint64_t line = 0;
-
-	while (p < c->end) {
-		line++;
-		if ((line & 4095) == 0 && chunk_should_cancel(c)) {
-			c->stopped = CHUNK_CANCELLED;
-			break;
-		}
-		if (svm_line(c, line, &p) == LINE_STOP)
-			break;
-	}
-	c->lines = line;
 }

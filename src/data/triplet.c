@@ -11,7 +11,6 @@
 #include "data/reader.h"
 #include "util/numparse.h"
 
-enum { LINE_OK = 0, LINE_BAD = 1, LINE_STOP = 2 };
 
 static const char *const field_name[3] = { "user id", "item id", "rating" };
 
@@ -93,7 +92,7 @@ static int trip_rating(struct chunk *c, uint64_t line, const char *ls, const cha
 	return LINE_OK;
 }
 
-static int trip_line(struct chunk *c, uint64_t line, const char **pp)
+int triplet_line(struct chunk *c, uint64_t line, const char **pp)
 {
 	const char *ls = *pp, *p = ls;
 	uint64_t u, i;
@@ -131,21 +130,4 @@ static int trip_line(struct chunk *c, uint64_t line, const char **pp)
 done:
 	*pp = reader_next_line(c, p);
 	return rc;
-}
-
-void triplet_parse_chunk(struct chunk *c)
-{
-	const char *p = c->begin;
-	uint64_t line = 0;
-
-	while (p < c->end) {
-		line++;
-		if ((line & 4095) == 0 && chunk_should_cancel(c)) {
-			c->stopped = CHUNK_CANCELLED;
-			break;
-		}
-		if (trip_line(c, line, &p) == LINE_STOP)
-			break;
-	}
-	c->lines = line;
 }
