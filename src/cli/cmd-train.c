@@ -27,7 +27,7 @@ struct train_cli {
 	const char *cache_arg, *cache, *log_path, *seed_arg, *threads_arg;
 	double holdout_frac;            /* 0: no split */
 	int rebuild, quiet, verbose, dry_run, print_config, progress, summary;
-	int seed_random, threads, show_binding;
+	int seed_random, threads, show_binding, bind_given;
 	const char *threads_from;
 	enum dmlhog_format format_seen; /* from the data, once read */
 	int base_seen;                  /* -1 until read */
@@ -256,6 +256,7 @@ static int parse_place_opt(struct train_cli *c, int opt, const char *arg)
 		if ((w = cli_parse_word("--bind", arg, "auto|inherit|compact|spread|numa|none")) < 0)
 			return -1;
 		o->bind = (enum dmlhog_bind)w;
+		c->bind_given = 1;
 		return 0;
 	case OPT_REPLICAS:
 		if ((w = cli_parse_word("--replicas", arg, "machine|node|thread")) < 0)
@@ -483,6 +484,13 @@ static int train_resolve(struct train_cli *c)
 		return CLI_EX_USAGE;
 	if (!c->log_path && getenv("DMLHOG_LOG") && *getenv("DMLHOG_LOG"))
 		c->log_path = getenv("DMLHOG_LOG");
+	const char *bind_env = getenv("DMLHOG_BIND");
+	if (!c->bind_given && bind_env && *bind_env) {
+		int w = cli_parse_word("DMLHOG_BIND", bind_env, "auto|inherit|compact|spread|numa|none");
+		if (w < 0)
+			return CLI_EX_USAGE;
+		c->to.bind = (enum dmlhog_bind)w;
+	}
 	if (cli_threads(c->threads_arg, &c->threads, &c->threads_from) != 0)
 		return CLI_EX_USAGE;
 	if (c->seed_random)

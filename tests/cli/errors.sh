@@ -55,6 +55,9 @@ has "$T/err" "engine 'cyclades' is not available in this build" "the missing eng
 run env DMLHOG_THREADS=many "$DMLHOG" train "$HEART"
 exit_is 64 "bad DMLHOG_THREADS"
 has "$T/err" "DMLHOG_THREADS=many" "the bad variable is named"
+run env DMLHOG_BIND=everywhere "$DMLHOG" train "$HEART"
+exit_is 64 "bad DMLHOG_BIND"
+has "$T/err" "DMLHOG_BIND=everywhere" "the bad binding variable is named"
 run "$DMLHOG" train --task mf "$HEART"
 exit_is 64 "--task mf on svmlight data"
 run "$DMLHOG" predict --bogus a b
