@@ -81,7 +81,7 @@ ALWAYS_INLINE void lin_catch_up(struct lin_kernel *q, uint32_t j, float *wj, uin
 		return;
 	double eta = sh_loadd(&s->c, 1), a = eta * r->l2;
 	uint64_t steps = r->t - (uint64_t)t0;
-	double R = lazy_powi(a < 1 ? 1 - a : 0, steps);
+	double R = lazy_decay(a, steps);
 	double B = a > 0 ? eta * r->l1 * (1 - R) / a : (double)steps * eta * r->l1;
 	for (uint32_t c = 0; c < k; c++) {
 		double v = sh_loadf(&wj[c], 1), m = fabs(v) * R - B;
