@@ -104,6 +104,39 @@ ALWAYS_INLINE double lin_rate(struct lin_kernel *q, uint32_t j, const double *dz
 	return eta / sqrt((double)G + ADAGRAD_EPS);
 }
 
+/* Rows come in random order, and their features at random: a serial
+ * engine asks for row i two steps ahead (lin_prefetch_row), then for its
+ * per-feature state one step ahead (lin_prefetch_features), so that the
+ * cache misses of the next steps overlap this one's arithmetic. */
+ALWAYS_INLINE void lin_prefetch_row(const struct lin_kernel *q, uint64_t i)
+{
+	const uint32_t *cols;
+	const float *vals;
+	uint64_t n = dataset_row(q->data, i, &cols, &vals);
+	for (uint64_t b = 0; b < n * sizeof *cols; b += 64) {
+		__builtin_prefetch((const char *)cols + b);
+		__builtin_prefetch((const char *)vals + b);
+	}
+}
+
+ALWAYS_INLINE void lin_prefetch_features(const struct lin_kernel *q, uint64_t i, uint32_t k)
+{
+	const uint32_t *cols;
+	const float *vals;
+	uint64_t n = dataset_row(q->data, i, &cols, &vals);
+	int reg = lazy_reg_active(q->reg) && !q->reg->scaled;
+	for (uint64_t p = 0; p < n; p++) {
+		uint32_t j = cols[p];
+		if (j >= q->d)
+			continue;
+		__builtin_prefetch(q->w + (uint64_t)j * k);
+		if (q->G)
+			__builtin_prefetch(q->G + j);
+		if (reg)
+			__builtin_prefetch(q->reg->stamp + j);
+	}
+}
+
 /* One SGD step on row i at base rate eta; returns the loss before the
  * update (non-finite stops training).  k is a constant at the call site so
  * that k = 1 compiles to scalar code. */

@@ -23,6 +23,10 @@ static enum dmlhog_status linear_epoch(struct train_ctx *c, void *state, uint32_
 	rng_shuffle_u64(&s->rng, s->order, n);
 	for (uint64_t q = 0; q < n; q++) {
 		uint64_t i = s->order[q];
+		if (q + 2 < n)
+			lin_prefetch_row(&s->q, s->order[q + 2]);
+		if (q + 1 < n)
+			lin_prefetch_features(&s->q, s->order[q + 1], s->q.k);
 		double eta = schedule_lr(&c->sched, c->t, e);
 		double loss = s->q.k == 1 ? lin_step(&s->q, i, eta, 1, 0)
 		                          : lin_step(&s->q, i, eta, s->q.k, 0);
