@@ -101,7 +101,9 @@ ALWAYS_INLINE double lin_rate(struct lin_kernel *q, uint32_t j, const double *dz
 		gsq += dz[c] * dz[c];
 	float G = sh_loadf(&q->G[j], shared) + (float)(gsq * x * x / k);
 	sh_storef(&q->G[j], G, shared);
-	return eta / sqrt((double)G + ADAGRAD_EPS);
+	/* in float: G is a float already, and a single-precision square root
+	 * and division are about twice as fast on the critical path */
+	return (float)eta / sqrtf(G + (float)ADAGRAD_EPS);
 }
 
 /* Rows come in random order, and their features at random: a serial
