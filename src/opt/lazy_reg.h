@@ -59,20 +59,6 @@ static inline __attribute__((always_inline)) void lazy_apply(float *w, uint32_t 
 	}
 }
 
-/* R^k by repeated squaring: exact enough and cheaper than pow for the
- * small k of frequently touched features. */
-static inline double lazy_powi(double q, uint64_t k)
-{
-	double r = 1;
-	while (k) {
-		if (k & 1)
-			r *= q;
-		q *= q;
-		k >>= 1;
-	}
-	return r;
-}
-
 /* (1 - a)^steps for a >= 0, steps >= 1.  On sparse data a feature sits
  * untouched for thousands of steps, where repeated squaring costs a chain
  * of dependent multiplies and a mispredicted branch per bit; the
