@@ -48,6 +48,10 @@ int cli_parse_u32(const char *flag, const char *s, uint32_t lo, uint32_t hi, uin
 /* One of a '|'-separated list of words; returns its position or -1 after
  * printing "dmlhog: --flag=x: expected a|b|c". */
 int cli_parse_word(const char *flag, const char *s, const char *words);
+/* Word lists of the placement flags, in the order of enum dmlhog_bind and
+ * enum dmlhog_replicas (and topo.h's enums, which match them). */
+#define CLI_BIND_WORDS "auto|inherit|compact|spread|numa|none"
+#define CLI_REPLICA_WORDS "machine|node|thread"
 
 /* Data flags shared by train, predict, eval, check and convert. */
 int cli_parse_format(const char *s, enum dmlhog_format *out);

@@ -13,24 +13,27 @@
 #include "topo/cpumask.h"
 #include "util/atomic_file.h"
 
+static void cli_vmsg(const char *fmt, va_list ap)
+{
+	fputs("dmlhog: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_msg(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("dmlhog: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fputs("dmlhog: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (cmd)
 		fprintf(stderr, "Try 'dmlhog %s --help'.\n", cmd);
 	return CLI_EX_USAGE;

@@ -54,8 +54,6 @@ struct topo_cli {
 };
 
 /* The word lists in enum order, so a word's position is its value. */
-#define BIND_WORDS "auto|inherit|compact|spread|numa|none"
-#define REPLICA_WORDS "machine|node|thread"
 
 static int parse_args(struct topo_cli *c, int argc, char **argv)
 {
@@ -65,7 +63,7 @@ static int parse_args(struct topo_cli *c, int argc, char **argv)
 		case 'T': c->threads_arg = optarg; break;
 		case OPT_BIND: c->bind_arg = optarg; c->bind_from = "--bind"; break;
 		case OPT_REPLICAS:
-			if ((c->replicas = cli_parse_word("--replicas", optarg, REPLICA_WORDS)) < 0)
+			if ((c->replicas = cli_parse_word("--replicas", optarg, CLI_REPLICA_WORDS)) < 0)
 				return CLI_EX_USAGE;
 			break;
 		case OPT_NO_SMT: c->no_smt = 1; break;
@@ -82,7 +80,7 @@ static int parse_args(struct topo_cli *c, int argc, char **argv)
 		c->bind_from = "DMLHOG_BIND";
 	}
 	c->bind = TOPO_BIND_AUTO;
-	if (c->bind_arg && (c->bind = cli_parse_word(c->bind_from, c->bind_arg, BIND_WORDS)) < 0)
+	if (c->bind_arg && (c->bind = cli_parse_word(c->bind_from, c->bind_arg, CLI_BIND_WORDS)) < 0)
 		return CLI_EX_USAGE;
 	return 0;
 }

@@ -253,13 +253,13 @@ static int parse_place_opt(struct train_cli *c, int opt, const char *arg)
 	int w;
 	switch (opt) {
 	case OPT_BIND:
-		if ((w = cli_parse_word("--bind", arg, "auto|inherit|compact|spread|numa|none")) < 0)
+		if ((w = cli_parse_word("--bind", arg, CLI_BIND_WORDS)) < 0)
 			return -1;
 		o->bind = (enum dmlhog_bind)w;
 		c->bind_given = 1;
 		return 0;
 	case OPT_REPLICAS:
-		if ((w = cli_parse_word("--replicas", arg, "machine|node|thread")) < 0)
+		if ((w = cli_parse_word("--replicas", arg, CLI_REPLICA_WORDS)) < 0)
 			return -1;
 		o->replicas = (enum dmlhog_replicas)w;
 		return 0;
@@ -486,7 +486,7 @@ static int train_resolve(struct train_cli *c)
 		c->log_path = getenv("DMLHOG_LOG");
 	const char *bind_env = getenv("DMLHOG_BIND");
 	if (!c->bind_given && bind_env && *bind_env) {
-		int w = cli_parse_word("DMLHOG_BIND", bind_env, "auto|inherit|compact|spread|numa|none");
+		int w = cli_parse_word("DMLHOG_BIND", bind_env, CLI_BIND_WORDS);
 		if (w < 0)
 			return CLI_EX_USAGE;
 		c->to.bind = (enum dmlhog_bind)w;

@@ -176,7 +176,7 @@ enum dmlhog_status dmlhog_cache_save(const dmlhog_dataset *d, const char *src_pa
 	int rc;
 
 	error_clear(err);
-	if (!opts) {
+	if (!opts) {      /* save records the options; it does not validate them */
 		dmlhog_read_opts_init(&defaults);
 		opts = &defaults;
 	}
@@ -480,11 +480,7 @@ enum dmlhog_status dmlhog_dataset_read_cached(const char *src_path, const char *
 
 	*out = NULL;
 	error_clear(err);
-	if (!opts) {
-		dmlhog_read_opts_init(&defaults);
-		opts = &defaults;
-	}
-	if ((st = reader_check_opts(opts, err)) != DMLHOG_OK)
+	if ((st = reader_resolve_opts(&opts, &defaults, err)) != DMLHOG_OK)
 		return st;
 	if (!cache_path || !cache_path[0])
 		return dmlhog_dataset_read(src_path, opts, out, err);

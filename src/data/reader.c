@@ -684,8 +684,15 @@ static void error_clear(struct dmlhog_error *err)
 		memset(err, 0, sizeof *err);
 }
 
-enum dmlhog_status reader_check_opts(const struct dmlhog_read_opts *o, struct dmlhog_error *err)
+enum dmlhog_status reader_resolve_opts(const struct dmlhog_read_opts **opts,
+                                       struct dmlhog_read_opts *defaults,
+                                       struct dmlhog_error *err)
 {
+	if (!*opts) {
+		dmlhog_read_opts_init(defaults);
+		*opts = defaults;
+	}
+	const struct dmlhog_read_opts *o = *opts;
 	if (o->index_base < -1 || o->index_base > 1)
 		return dmlhog_error_set(err, DMLHOG_E_USAGE, "index base must be auto, 0 or 1 (got %d)", o->index_base);
 	if (o->format != DMLHOG_FORMAT_AUTO && o->format != DMLHOG_FORMAT_SVMLIGHT &&
@@ -703,11 +710,7 @@ enum dmlhog_status dmlhog_dataset_read(const char *path, const struct dmlhog_rea
 
 	*out = NULL;
 	error_clear(err);
-	if (!opts) {
-		dmlhog_read_opts_init(&defaults);
-		opts = &defaults;
-	}
-	if ((st = reader_check_opts(opts, err)) != DMLHOG_OK)
+	if ((st = reader_resolve_opts(&opts, &defaults, err)) != DMLHOG_OK)
 		return st;
 	if ((st = input_read(path, &b, err)) != DMLHOG_OK)
 		return st;

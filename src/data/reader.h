@@ -97,7 +97,10 @@ enum dmlhog_format reader_detect_format(const char *buf, size_t len, const char 
 size_t triplet_header_len(const char *buf, size_t len, uint64_t *header_line,
                           const char **header_start);
 
-/* E_USAGE when opts hold values out of range. */
-enum dmlhog_status reader_check_opts(const struct dmlhog_read_opts *o, struct dmlhog_error *err);
+/* The options a read uses: *o, or the defaults (written to *defaults)
+ * when *o is NULL.  E_USAGE when they hold values out of range. */
+enum dmlhog_status reader_resolve_opts(const struct dmlhog_read_opts **o,
+                                       struct dmlhog_read_opts *defaults,
+                                       struct dmlhog_error *err);
 
 #endif
