@@ -19,6 +19,7 @@ enum dmlhog_engine {
 	DMLHOG_ENGINE_SERIAL = 0,    /* one thread: the reference */
 	DMLHOG_ENGINE_HOGWILD,       /* pinned threads, lock-free shared updates */
 	DMLHOG_ENGINE_LOCKED,        /* pinned threads, striped locks (baseline) */
+	DMLHOG_ENGINE_CYCLADES,      /* pinned threads, conflict-free batches */
 };
 
 const char *dmlhog_engine_name(enum dmlhog_engine e);
@@ -45,6 +46,19 @@ struct dmlhog_metrics {
 	double rmse, mae;        /* regression and MF; NaN else */
 };
 
+/* How a batching engine (cyclades) split an epoch; batches = 0 for the
+ * others. */
+struct dmlhog_batch_stats {
+	uint64_t batches;
+	uint32_t batch_size;
+	uint32_t hot_threshold;  /* a parameter in more samples of a batch is hot;
+	                          * UINT32_MAX: exclusion off */
+	double components;       /* mean components per batch */
+	double largest;          /* mean share of a batch in its largest component */
+	double hot;              /* mean hot parameters per batch */
+	double plan_share;       /* share of the workers' time spent planning */
+};
+
 /* One report per epoch, handed to the progress callback. */
 struct dmlhog_epoch_report {
 	uint32_t epoch;          /* 1-based */
@@ -59,6 +73,7 @@ struct dmlhog_epoch_report {
 	struct dmlhog_metrics test;
 	int best;                /* holdout improved this epoch */
 	double objective;        /* MF: training loss + regulariser (LIBMF's obj) */
+	struct dmlhog_batch_stats batch;
 };
 
 typedef void (*dmlhog_progress_fn)(void *ctx, const struct dmlhog_epoch_report *r);
@@ -87,6 +102,9 @@ struct dmlhog_train_opts {
 	uint64_t sync_every;             /* replicas node/thread: samples per thread
 	                                  * between averagings; 0: default */
 	int no_smt;                      /* one thread per core */
+	uint32_t batch_size;             /* cyclades: samples per batch; 0: from the data */
+	int hot_params;                  /* cyclades: 0 auto, -1 off, > 0 the threshold */
+	int deterministic;               /* promise the same bits for any thread count */
 	const char *topology;            /* NULL: this machine; else synthetic or .xml */
 	dmlhog_notice_fn binding;        /* receives one line per thread of the plan */
 	void *binding_ctx;

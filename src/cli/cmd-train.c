@@ -73,7 +73,7 @@ static void train_help(void)
 "  -f, --model-out FILE     model file (default: DATA's basename + .model in\n"
 "                           the current directory)\n"
 "Optimiser:\n"
-"      --engine E           serial|hogwild|locked (default serial)\n"
+"      --engine E           serial|hogwild|locked|cyclades (default serial)\n"
 "      --algo E             alias of --engine\n"
 "      --lr X               base step size (default 0.1; mf 0.01)\n"
 "      --lr-schedule S      const|invsqrt|adagrad|decay[:G] (default adagrad;\n"
@@ -85,10 +85,17 @@ static void train_help(void)
 "      --min-delta D        improvement that counts for --early-stop (default 0)\n"
 "      --time-limit SEC     stop after SEC seconds, keep the model, exit 75\n"
 "      --seed N|random      random seed (default 0; echoed and stored)\n"
-"  -T, --threads N|auto     worker threads of hogwild/locked, and parser\n"
-"                           threads (default: DMLHOG_THREADS, OMP_NUM_THREADS,\n"
-"                           SLURM_CPUS_PER_TASK, else the PUs of the process\n"
-"                           CPU mask)\n"
+"  -T, --threads N|auto     worker threads of hogwild/locked/cyclades, and\n"
+"                           parser threads (default: DMLHOG_THREADS,\n"
+"                           OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else the PUs\n"
+"                           of the process CPU mask)\n"
+"      --batch-size N       cyclades: samples per batch (default from the data,\n"
+"                           see dmlhog-train(1))\n"
+"      --hot-params H       cyclades: auto|off|N: parameters in more than N\n"
+"                           samples of a batch are kept out of the conflict\n"
+"                           graph (auto: batch size / 64)\n"
+"      --deterministic      the same model bits for any thread count (serial,\n"
+"                           cyclades; an error for hogwild and locked)\n"
 "Threads and NUMA:\n"
 "      --bind B             auto|inherit|compact|spread|numa|none (default auto:\n"
 "                           inherit a restricted mask, else compact)\n"
@@ -124,6 +131,7 @@ enum {
 	OPT_NO_BIAS, OPT_ENGINE, OPT_LR, OPT_SCHEDULE, OPT_EARLY, OPT_MIN_DELTA,
 	OPT_TIME_LIMIT, OPT_SEED, OPT_PROGRESS, OPT_VERBOSE, OPT_LOG, OPT_SUMMARY,
 	OPT_DRY_RUN, OPT_PRINT_CONFIG, OPT_BIND, OPT_REPLICAS, OPT_SYNC_EVERY, OPT_NO_SMT,
+	OPT_BATCH_SIZE, OPT_HOT_PARAMS, OPT_DETERMINISTIC,
 	OPT_TOPOLOGY, OPT_SHOW_BINDING,
 };
 
@@ -162,6 +170,9 @@ static const struct option train_longopts[] = {
 	{ "replicas", required_argument, NULL, OPT_REPLICAS },
 	{ "sync-every", required_argument, NULL, OPT_SYNC_EVERY },
 	{ "no-smt", no_argument, NULL, OPT_NO_SMT },
+	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
+	{ "hot-params", required_argument, NULL, OPT_HOT_PARAMS },
+	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
 	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
 	{ "show-binding", no_argument, NULL, OPT_SHOW_BINDING },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
@@ -239,11 +250,37 @@ static int parse_engine(const char *s, enum dmlhog_engine *out)
 		*out = (enum dmlhog_engine)e;
 		return 0;
 	}
-	if (strcmp(s, "cyclades") == 0)
-		cli_msg("--engine=%s: engine '%s' is not available in this build (serial|hogwild|locked)", s, s);
-	else
-		cli_msg("--engine=%s: unknown engine (this build has: serial|hogwild|locked)", s);
+	cli_msg("--engine=%s: unknown engine (serial|hogwild|locked|cyclades)", s);
 	return -1;
+}
+
+/* Cyclades flags: --batch-size N, --hot-params auto|off|N. */
+static int parse_cyclades_opt(struct dmlhog_train_opts *o, int opt, const char *arg)
+{
+	uint32_t v;
+	switch (opt) {
+	case OPT_BATCH_SIZE:
+		return cli_parse_u32("--batch-size", arg, 1, UINT32_MAX / 2, &o->batch_size);
+	case OPT_HOT_PARAMS:
+		if (strcmp(arg, "auto") == 0) {
+			o->hot_params = 0;
+			return 0;
+		}
+		if (strcmp(arg, "off") == 0) {
+			o->hot_params = -1;
+			return 0;
+		}
+		if (cli_parse_u32("--hot-params", arg, 1, INT32_MAX, &v) != 0) {
+			cli_msg("--hot-params=%s: expected auto, off or a number of samples", arg);
+			return -1;
+		}
+		o->hot_params = (int)v;
+		return 0;
+	case OPT_DETERMINISTIC:
+		o->deterministic = 1;
+		return 0;
+	}
+	return 1;
 }
 
 /* Placement flags (dmlhog-binding(7)). */
@@ -266,6 +303,10 @@ static int parse_place_opt(struct train_cli *c, int opt, const char *arg)
 	case OPT_SYNC_EVERY:
 		return cli_parse_u64("--sync-every", arg, 1, UINT64_MAX, &o->sync_every);
 	case OPT_NO_SMT: o->no_smt = 1; return 0;
+	case OPT_BATCH_SIZE:
+	case OPT_HOT_PARAMS:
+	case OPT_DETERMINISTIC:
+		return parse_cyclades_opt(o, opt, arg);
 	case OPT_TOPOLOGY: o->topology = arg; return 0;
 	case OPT_SHOW_BINDING: c->show_binding = 1; return 0;
 	}
@@ -569,6 +610,12 @@ static void config_kv(const struct train_cli *c, const struct dmlhog_train_opts 
 	kv_auto_num(l, "l2_item", o->l2_item < 0, o->l2_item);
 	kv_bool(l, "bias", o->bias);
 	kv_str(l, "engine", dmlhog_engine_name(o->engine));
+	kv_auto_num(l, "batch_size", o->batch_size == 0, o->batch_size);
+	if (o->hot_params < 0)
+		kv_str(l, "hot_params", "off");
+	else
+		kv_auto_num(l, "hot_params", o->hot_params == 0, o->hot_params);
+	kv_bool(l, "deterministic", o->deterministic);
 	kv_auto_num(l, "lr", o->lr <= 0, o->lr);
 	kv_str(l, "lr_schedule", (unsigned)o->schedule <= DMLHOG_LR_ADAGRAD ?
 	       schedule_names[o->schedule] : "auto");

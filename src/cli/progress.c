@@ -84,9 +84,24 @@ static void metrics_kv(struct kvlist *l, const struct dmlhog_metrics *m)
 	kv_num(l, "mae", m->mae);
 }
 
+/* How a batching engine split the epoch (cyclades). */
+static void batch_kv(struct kvlist *l, const struct dmlhog_batch_stats *b)
+{
+	kv_uint(l, "batches", b->batches);
+	kv_uint(l, "batch_size", b->batch_size);
+	if (b->hot_threshold == UINT32_MAX)
+		kv_null(l, "hot_threshold");
+	else
+		kv_uint(l, "hot_threshold", b->hot_threshold);
+	kv_num(l, "components", b->components);
+	kv_num(l, "largest_share", b->largest);
+	kv_num(l, "hot_params", b->hot);
+	kv_num(l, "plan_share", b->plan_share);
+}
+
 static void log_epoch(const struct progress *p, const struct dmlhog_epoch_report *r)
 {
-	struct kvlist l, ho, te;
+	struct kvlist l, ho, te, ba;
 	log_event_begin(&l, "epoch");
 	kv_uint(&l, "epoch", r->epoch);
 	kv_uint(&l, "examples", r->examples);
@@ -109,6 +124,11 @@ static void log_epoch(const struct progress *p, const struct dmlhog_epoch_report
 		kv_null(&l, "test");
 	}
 	kv_bool(&l, "best", p->has_holdout && r->best);
+	if (r->batch.batches) {
+		ba.n = 0;
+		batch_kv(&ba, &r->batch);
+		kv_obj(&l, "batch", &ba);
+	}
 	log_event_write(p->log, &l);
 }
 

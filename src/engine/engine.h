@@ -31,6 +31,7 @@ struct train_ctx {
 struct epoch_stats {
 	double loss_sum;                    /* progressive loss, summed */
 	uint64_t n;
+	struct dmlhog_batch_stats batch;    /* batching engines only */
 };
 
 struct engine_ops {
@@ -48,6 +49,7 @@ extern const struct engine_ops serial_linear_ops;
 extern const struct engine_ops serial_mf_ops;
 extern const struct engine_ops hogwild_ops;     /* linear and MF */
 extern const struct engine_ops locked_ops;      /* linear and MF */
+extern const struct engine_ops cyclades_ops;    /* linear and MF */
 
 /* Small random factors for a new MF model (serial_mf.c). */
 void mf_init_model(struct train_ctx *c);

@@ -18,7 +18,7 @@
 #include <string.h>
 #include "engine/linear_kernel.h"
 #include "engine/mf_kernel.h"
-#include "topo/topo.h"
+#include "engine/placement.h"
 #include "util/rng.h"
 
 #define CACHE_LINE 64
@@ -204,6 +204,17 @@ static void hw_run_epoch(struct hw *h, struct worker *w)
 		/* this sample's place in a serial run: the step the lazy
 		 * regulariser and the schedule see */
 		uint64_t t = (uint64_t)e * n + q * h->T + w->id;
+		if (h->mf) {        /* as the serial loops: rows, then their parameters */
+			if (q + 2 < len)
+				mf_prefetch_ids(&w->mq, w->order[q + 2]);
+			if (q + 1 < len)
+				mf_prefetch_rows(&w->mq, w->order[q + 1]);
+		} else {
+			if (q + 2 < len)
+				lin_prefetch_row(&w->lq, w->order[q + 2]);
+			if (q + 1 < len)
+				lin_prefetch_features(&w->lq, w->order[q + 1], w->lq.k);
+		}
 		if (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
 			double eta = schedule_lr(&c->sched, t, e);
 			uint64_t i = w->order[q];
@@ -335,35 +346,11 @@ static void hw_fini(void *state)
 	free(h);
 }
 
-/* Tell the caller where every thread runs (--show-binding, the log). */
-static void hw_report_plan(const struct hw *h, const struct dmlhog_train_opts *o)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	if (!o->binding || !(f = open_memstream(&buf, &len)))
-		return;
-	plan_print(&h->plan, f);
-	fclose(f);
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		o->binding(o->binding_ctx, line);
-	free(buf);
-}
-
 static enum dmlhog_status hw_plan(struct hw *h, const struct dmlhog_train_opts *o,
                                   struct dmlhog_error *err)
 {
-	enum dmlhog_status s = topo_load(o->topology, &h->topo, err);
-	if (s != DMLHOG_OK)
-		return s;
 	enum topo_replicas rp = h->locked ? TOPO_REPLICAS_MACHINE : (enum topo_replicas)o->replicas;
-	s = plan_make(h->topo, h->T, (enum topo_bind)o->bind, rp, o->no_smt, &h->plan, err);
-	if (s != DMLHOG_OK)
-		return s;
-	if (h->plan.simulated && o->notice)
-		o->notice(o->notice_ctx, "plan only (simulated topology): threads are not bound");
-	hw_report_plan(h, o);
-	return DMLHOG_OK;
+	return engine_place(o, h->T, rp, &h->topo, &h->plan, err);
 }
 
 /* The copies of the parameters, placed as the plan says. */
@@ -446,9 +433,11 @@ static enum dmlhog_status hw_init_worker(struct hw *h, unsigned i, struct dmlhog
 		w->mq.Gu = h->Gu;
 		w->mq.Gi = h->Gi;
 	} else {
-		w->lq = (struct lin_kernel){ c->train, &c->tt, NULL, h->G, &w->reg, NULL,
-		                             c->model->n_features, c->model->k, c->model->has_bias,
-		                             c->opts.schedule == DMLHOG_LR_ADAGRAD, c->opts.loss };
+		w->lq = (struct lin_kernel){ .data = c->train, .tt = &c->tt, .G = h->G, .reg = &w->reg,
+		                             .d = c->model->n_features, .k = c->model->k,
+		                             .has_bias = c->model->has_bias,
+		                             .adagrad = c->opts.schedule == DMLHOG_LR_ADAGRAD,
+		                             .loss = c->opts.loss };
 		w->lq.z = calloc(2 * (size_t)c->model->k, sizeof *w->lq.z);
 		if (!w->lq.z)
 			return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory");

@@ -8,11 +8,20 @@
  * feature; for k = 1 it is exactly per-coordinate AdaGrad.  The bias is
  * never regularised.
  *
- * With shared = 1 (Hogwild!) every access to weights, accumulators and
- * regularisation stamps is a relaxed atomic (engine/shared.h), and the lazy
- * regulariser runs on per-feature stamps (last step, rate) against the
- * caller's estimate of the global step in reg->t: a shared step counter
- * would be one hot cache line written by every update.
+ * The mode argument (KM_* of engine/shared.h, a constant at every call
+ * site) picks how a step touches memory:
+ * - KM_ATOMIC (Hogwild!): every access to weights, accumulators and
+ *   regularisation stamps is a relaxed atomic, and the lazy regulariser
+ *   runs on per-feature stamps (last step, rate) against the caller's
+ *   estimate of the global step in reg->t: a shared step counter would be
+ *   one hot cache line written by every update.
+ * - KM_CLOCK (Cyclades): the caller sets the step, P and C of reg to this
+ *   sample's place in the serial run, so the step neither advances nor
+ *   rebases the regulariser.
+ * - KM_HOT (Cyclades): features marked hot for this batch (hot_mark[j] ==
+ *   hot_seq, the bias at j = d included) are read but not caught up or
+ *   updated; the caller replays their updates from the derivatives the step
+ *   leaves in z[k..2k) (lin_hot_update).
  */
 #ifndef DMLHOG_ENGINE_LINEAR_KERNEL_H
 #define DMLHOG_ENGINE_LINEAR_KERNEL_H
@@ -33,6 +42,8 @@ struct lin_kernel {
 	float *G;                 /* AdaGrad: d + 1 accumulators; NULL otherwise */
 	struct lazy_reg *reg;     /* stamps; per-thread view under Hogwild! */
 	double *z;                /* scratch: k scores, then k derivatives */
+	const uint32_t *hot_mark; /* KM_HOT: feature j is hot when hot_mark[j] == hot_seq */
+	uint32_t hot_seq;
 	uint32_t d, k;
 	int has_bias, adagrad;
 	enum dmlhog_loss loss;
@@ -68,8 +79,9 @@ ALWAYS_INLINE double lin_loss(enum dmlhog_loss loss, const double *z, double *dz
 
 /* Bring feature j up to date with the shrinks it missed. */
 ALWAYS_INLINE void lin_catch_up(struct lin_kernel *q, uint32_t j, float *wj, uint32_t k,
-                                int shared)
+                                int mode)
 {
+	int shared = mode & KM_ATOMIC;
 	struct lazy_reg *r = q->reg;
 	if (!shared) {
 		lazy_catch_up(r, j, wj, k);
@@ -92,8 +104,9 @@ ALWAYS_INLINE void lin_catch_up(struct lin_kernel *q, uint32_t j, float *wj, uin
 
 /* Step size for feature j given its gradient row g = dz * x. */
 ALWAYS_INLINE double lin_rate(struct lin_kernel *q, uint32_t j, const double *dz, double x,
-                              uint32_t k, double eta, int shared)
+                              uint32_t k, double eta, int mode)
 {
+	int shared = mode & KM_ATOMIC;
 	if (!q->adagrad)
 		return eta;
 	double gsq = 0;
@@ -139,11 +152,17 @@ ALWAYS_INLINE void lin_prefetch_features(const struct lin_kernel *q, uint64_t i,
 	}
 }
 
+ALWAYS_INLINE int lin_is_hot(const struct lin_kernel *q, uint32_t j, int mode)
+{
+	return (mode & KM_HOT) && q->hot_mark[j] == q->hot_seq;
+}
+
 /* One SGD step on row i at base rate eta; returns the loss before the
- * update (non-finite stops training).  k is a constant at the call site so
- * that k = 1 compiles to scalar code. */
+ * update (non-finite stops training).  k and mode are constants at the
+ * call site so that k = 1 compiles to scalar code and the serial engine
+ * pays for none of the parallel engines' cases. */
 ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint32_t k,
-                              int shared)
+                              int mode)
 {
 	const uint32_t *cols;
 	const float *vals;
@@ -151,6 +170,7 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 	float *w = q->w, *bias = w + (uint64_t)q->d * k;
 	double *z = q->z, *dz = q->z + k;
 	int reg = lazy_reg_active(q->reg), stamp_rate = q->reg->per_feature_rate;
+	int shared = mode & KM_ATOMIC;
 
 	/* k = 1 keeps the score in a register: z may alias the stamps */
 	double z0 = 0, wscale = lazy_weight_scale(q->reg);
@@ -161,8 +181,8 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 		if (j >= q->d)
 			continue;
 		float *wj = w + (uint64_t)j * k;
-		if (reg)
-			lin_catch_up(q, j, wj, k, shared);
+		if (reg && !lin_is_hot(q, j, mode))
+			lin_catch_up(q, j, wj, k, mode);
 		z0 += (double)sh_loadf(&wj[0], shared) * vals[p];
 		for (uint32_t r = 1; r < k; r++)
 			z[r] += (double)sh_loadf(&wj[r], shared) * vals[p];
@@ -179,9 +199,9 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 	double uscale = lazy_update_scale(q->reg);
 	for (uint64_t p = 0; p < n; p++) {
 		uint32_t j = cols[p];
-		if (j >= q->d)
+		if (j >= q->d || lin_is_hot(q, j, mode))
 			continue;
-		double x = vals[p], rate = lin_rate(q, j, dz, x, k, eta, shared);
+		double x = vals[p], rate = lin_rate(q, j, dz, x, k, eta, mode);
 		float *wj = w + (uint64_t)j * k;
 		double step = rate * x * uscale;
 		for (uint32_t r = 0; r < k; r++)
@@ -189,17 +209,41 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 		if (reg && stamp_rate)
 			sh_stored(&q->reg->stamp[j].c, rate, shared);
 	}
-	if (q->has_bias) {
-		double rate = lin_rate(q, q->d, dz, 1.0, k, eta, shared);
+	if (q->has_bias && !lin_is_hot(q, q->d, mode)) {
+		double rate = lin_rate(q, q->d, dz, 1.0, k, eta, mode);
 		for (uint32_t r = 0; r < k; r++)
 			sh_storef(&bias[r], sh_loadf(&bias[r], shared) - (float)(rate * dz[r]), shared);
 	}
-	if (reg && !shared) {
+	if (reg && !(mode & (KM_ATOMIC | KM_CLOCK))) {
 		lazy_advance(q->reg, eta);
 		if (lazy_needs_rebase(q->reg))
 			lazy_flush(q->reg, w, k);
 	}
 	return loss;
+}
+
+/* The update a step left out for hot feature j (j = d: the bias) with
+ * value x, from the derivatives dz the step recorded, applied exactly as
+ * lin_step applies it; reg must hold the sample's step, P and C. */
+ALWAYS_INLINE void lin_hot_update(struct lin_kernel *q, uint32_t j, double x, const double *dz,
+                                  double eta, uint32_t k)
+{
+	float *wj = q->w + (uint64_t)j * k;
+	if (j == q->d) {
+		double rate = lin_rate(q, j, dz, 1.0, k, eta, 0);
+		for (uint32_t r = 0; r < k; r++)
+			wj[r] = wj[r] - (float)(rate * dz[r]);
+		return;
+	}
+	int reg = lazy_reg_active(q->reg);
+	if (reg)
+		lin_catch_up(q, j, wj, k, 0);
+	double rate = lin_rate(q, j, dz, x, k, eta, 0);
+	double step = rate * x * lazy_update_scale(q->reg);
+	for (uint32_t r = 0; r < k; r++)
+		wj[r] = wj[r] - (float)(step * dz[r]);
+	if (reg && q->reg->per_feature_rate)
+		q->reg->stamp[j].c = rate;
 }
 
 #endif

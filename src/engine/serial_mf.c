@@ -21,6 +21,10 @@ static enum dmlhog_status mf_epoch(struct train_ctx *c, void *state, uint32_t e,
 	uint64_t n = c->train->n_rows;
 	rng_shuffle_u64(&s->rng, s->order, n);
 	for (uint64_t q = 0; q < n; q++) {
+		if (q + 2 < n)
+			mf_prefetch_ids(&s->q, s->order[q + 2]);
+		if (q + 1 < n)
+			mf_prefetch_rows(&s->q, s->order[q + 1]);
 		double eta = schedule_lr(&c->sched, c->t, e);
 		double se = mf_step(&s->q, s->order[q], eta, 0);
 		c->t++;
@@ -84,6 +88,9 @@ int mf_kernel_init(struct mf_kernel *q, const struct train_ctx *c, float *P, flo
 	q->lu = c->opts.l2;
 	q->li = c->opts.l2_item;
 	q->k = m->rank;
+	q->n_users = m->n_users;
+	q->hot_mark = NULL;
+	q->rec = NULL;
 	q->Gu = q->Gi = NULL;
 	if (c->opts.schedule != DMLHOG_LR_ADAGRAD)
 		return 0;

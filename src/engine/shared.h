@@ -12,6 +12,12 @@
 #ifndef DMLHOG_ENGINE_SHARED_H
 #define DMLHOG_ENGINE_SHARED_H
 
+/* How a kernel step touches memory (linear_kernel.h, mf_kernel.h); 0 is
+ * the serial engine's plain step. */
+#define KM_ATOMIC 1     /* relaxed atomics: Hogwild! */
+#define KM_CLOCK 2      /* the caller keeps the regulariser's clock */
+#define KM_HOT 4        /* hot parameters are read, their updates deferred */
+
 static inline __attribute__((always_inline)) float sh_loadf(const float *p, int shared)
 {
 	float v;

@@ -135,6 +135,27 @@ static void resolve_defaults(struct dmlhog_train_opts *o, uint64_t n)
 		o->threads = 1;
 }
 
+/* Options that only some engines honour are errors elsewhere, not
+ * silently ignored. */
+static enum dmlhog_status check_engine_opts(const struct dmlhog_train_opts *o,
+                                            struct dmlhog_error *err)
+{
+	int cyclades = o->engine == DMLHOG_ENGINE_CYCLADES;
+	const char *name = dmlhog_engine_name(o->engine);
+	if (!cyclades && (o->batch_size || o->hot_params))
+		return dmlhog_error_set(err, DMLHOG_E_USAGE,
+		        "--%s applies to --engine cyclades, not %s",
+		        o->batch_size ? "batch-size" : "hot-params", name);
+	if (cyclades && o->replicas != DMLHOG_REPLICAS_MACHINE)
+		return dmlhog_error_set(err, DMLHOG_E_USAGE,
+		        "--engine cyclades keeps one copy of the model: --replicas must be machine");
+	if (o->deterministic && !cyclades && o->engine != DMLHOG_ENGINE_SERIAL)
+		return dmlhog_error_set(err, DMLHOG_E_USAGE,
+		        "--deterministic: --engine %s cannot promise the same bits for any thread "
+		        "count; use --engine cyclades (or serial)", name);
+	return DMLHOG_OK;
+}
+
 static void targets_free(struct targets *t)
 {
 	free(t->y);
@@ -275,6 +296,7 @@ static void report_epoch(struct train_ctx *c, uint32_t e, const struct epoch_sta
 		r->has_test = 1;
 		eval_targets(c->model, test->d, &test->t, &r->test);
 	}
+	r->batch = st->batch;
 	r->objective = NAN;
 	if (c->model->task == DMLHOG_TASK_MF)
 		r->objective = mean * (double)st->n / 2;   /* LIBMF's obj, loss part */
@@ -288,7 +310,8 @@ static enum dmlhog_status run_epochs(struct train_ctx *c, const struct engine_op
 	double t0 = clock_now(), best = INFINITY;
 	uint32_t since_best = 0;
 	for (uint32_t e = 0; e < o->epochs; e++) {
-		struct epoch_stats st = { 0, 0 };
+		struct epoch_stats st;
+		memset(&st, 0, sizeof st);
 		enum dmlhog_status s = ops->epoch(c, state, e, &st, err);
 		ops->flush(c, state);
 		c->model->epochs_done = e + (s == DMLHOG_OK);
@@ -325,6 +348,7 @@ static const struct {
 	[DMLHOG_ENGINE_SERIAL] = { "serial", &serial_linear_ops, &serial_mf_ops },
 	[DMLHOG_ENGINE_HOGWILD] = { "hogwild", &hogwild_ops, &hogwild_ops },
 	[DMLHOG_ENGINE_LOCKED] = { "locked", &locked_ops, &locked_ops },
+	[DMLHOG_ENGINE_CYCLADES] = { "cyclades", &cyclades_ops, &cyclades_ops },
 };
 
 const char *dmlhog_engine_name(enum dmlhog_engine e)
@@ -366,7 +390,8 @@ enum dmlhog_status dmlhog_train(const dmlhog_dataset *train, const dmlhog_datase
 	if (train->format != DMLHOG_FORMAT_TRIPLET &&
 	    !(labels = labels_distinct(train, &nl, MAX_AUTO_CLASSES)))
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (labels)");
-	if ((s = resolve_task(&c.opts, train, labels, nl, err)) != DMLHOG_OK)
+	if ((s = check_engine_opts(&c.opts, err)) != DMLHOG_OK ||
+	    (s = resolve_task(&c.opts, train, labels, nl, err)) != DMLHOG_OK)
 		goto out;
 	resolve_defaults(&c.opts, train->n_rows);
 	c.sched = (struct schedule){ c.opts.schedule, c.opts.lr, c.opts.decay,

@@ -92,19 +92,15 @@ static const struct field opt_fields[] = {
 	OF(schedule, F_SCHEDULE), OF(lr, F_DOUBLE), OF(decay, F_DOUBLE),
 	OF(epochs, F_U32), OF(rank, F_U32), OF(bias, F_INT), OF(n_features, F_U32),
 	OF(seed, F_U64), OF(time_limit_s, F_DOUBLE), OF(early_stop, F_U32),
-	OF(min_delta, F_DOUBLE), OF(threads, F_INT),
+	OF(min_delta, F_DOUBLE), OF(threads, F_INT), OF(batch_size, F_U32),
+	OF(hot_params, F_INT), OF(deterministic, F_INT),
 };
 
 static const char *const schedule_names[] = {
 	[DMLHOG_LR_AUTO] = "auto", [DMLHOG_LR_CONST] = "const", [DMLHOG_LR_INVSQRT] = "invsqrt",
 	[DMLHOG_LR_DECAY] = "decay", [DMLHOG_LR_ADAGRAD] = "adagrad",
 };
-static const char *const engine_names[] = {
-	[DMLHOG_ENGINE_SERIAL] = "serial", [DMLHOG_ENGINE_HOGWILD] = "hogwild",
-	[DMLHOG_ENGINE_LOCKED] = "locked",
-};
 #define N_SCHEDULES (sizeof schedule_names / sizeof schedule_names[0])
-#define N_ENGINES (sizeof engine_names / sizeof engine_names[0])
 
 static int name_find(const char *const *names, unsigned n, const char *s)
 {
@@ -218,7 +214,7 @@ static int parse_value(const struct field *f, const char *s, void *base, struct 
 		return 0;
 	case F_ENGINE:
 		/* a number stands for an engine this build does not name */
-		if ((i = name_find(engine_names, N_ENGINES, s)) < 0 && parse_int(s, &i))
+		if ((i = dmlhog_engine_parse(s)) < 0 && parse_int(s, &i))
 			return -1;
 		*(enum dmlhog_engine *)p = (enum dmlhog_engine)i;
 		return 0;
@@ -271,8 +267,8 @@ static void put_value(FILE *f, const struct field *fl, const void *base, const s
 	case F_LOSS: fputs(dmlhog_loss_name(*(const enum dmlhog_loss *)p), f); break;
 	case F_ENGINE:
 		e = (unsigned)*(const enum dmlhog_engine *)p;
-		if (e < N_ENGINES)
-			fputs(engine_names[e], f);
+		if (dmlhog_engine_parse(dmlhog_engine_name((enum dmlhog_engine)e)) == (int)e)
+			fputs(dmlhog_engine_name((enum dmlhog_engine)e), f);
 		else
 			fprintf(f, "%u", e);
 		break;
