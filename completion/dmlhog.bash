@@ -33,7 +33,10 @@ _dmlhog() {
 	--task) COMPREPLY=($(compgen -W "auto binary multiclass regression mf" -- "$cur")); return ;;
 	--loss | --loss-function) COMPREPLY=($(compgen -W "logistic hinge sqhinge squared" -- "$cur")); return ;;
 	--lr-schedule) COMPREPLY=($(compgen -W "const invsqrt adagrad decay decay:0.9" -- "$cur")); return ;;
-	--engine | --algo) COMPREPLY=($(compgen -W "serial" -- "$cur")); return ;;
+	--engine | --algo) COMPREPLY=($(compgen -W "serial hogwild locked cyclades" -- "$cur")); return ;;
+	--hot-params) COMPREPLY=($(compgen -W "auto off" -- "$cur")); return ;;
+	--bind) COMPREPLY=($(compgen -W "auto inherit compact spread numa none" -- "$cur")); return ;;
+	--replicas) COMPREPLY=($(compgen -W "machine node thread" -- "$cur")); return ;;
 	--progress) COMPREPLY=($(compgen -W "auto lines none" -- "$cur")); return ;;
 	--summary) COMPREPLY=($(compgen -W "text json none" -- "$cur")); return ;;
 	--model-to) COMPREPLY=($(compgen -W "text liblinear" -- "$cur")); return ;;
@@ -41,7 +44,7 @@ _dmlhog() {
 	--seed) COMPREPLY=($(compgen -W "0 random" -- "$cur")); return ;;
 	--cache) COMPREPLY=($(compgen -W "auto off" -- "$cur") $(compgen -f -- "$cur")); return ;;
 	--lr | --l1 | --l2 | -e | --epochs | --passes | -k | --rank | --features | \
-	--early-stop | --min-delta | --time-limit | --holdout)
+	--early-stop | --min-delta | --time-limit | --holdout | --batch-size | --sync-every)
 		return ;;
 	esac
 
