@@ -15,7 +15,9 @@ epoch event minus train_s (reading the data); then with --test, for the
 per-epoch test trace and the final test metric.  The trace's times include
 the test scoring of the earlier epochs, so time to target errs against
 dmlhog.  Peak RSS is the larger of the two runs (the second holds the test
-set too).
+set too).  When the timing run's last epoch event has a "batch" object
+(Cyclades: batch size, conflict-graph components, hot parameters, share of
+worker time spent building the graphs), the row carries it as "batch".
 """
 import argparse
 import json
@@ -115,6 +117,9 @@ def cmd_train(a, extra):
     if start and epochs and train_s is not None:
         load_s = max(0.0, epochs[-1]["time"] - start["time"] - train_s)
     n_ep = summary.get("epochs", len(epochs))
+    # Cyclades' batch statistics of the timed run's last epoch, as logged
+    batch = epochs[-1].get("batch") if epochs else None
+    batch = dict(batch) if isinstance(batch, dict) else None
     value, trace, metric = None, [], "test_accuracy"
     if a.test and st == "ok":
         tsum, tev, _, trss, _, tst = train_once(a, extra, a.test)
@@ -136,7 +141,7 @@ def cmd_train(a, extra):
         "params": {"command": " ".join(cmd[1:2] + extra), "parse_threads":
                    a.threads, "config": summary.get("config"),
                    "timing": "run without --test; trace and metric from a run with --test"},
-        "trace": trace, "status": st}
+        "trace": trace, "status": st, "batch": batch}
 
 
 def cmd_convert(a):

@@ -8,6 +8,8 @@ writes, in DIR:
   results.tsv   one row per run
   summary.tsv   median, min and max per (bench, dataset, system, engine, threads)
   ratios.tsv    dmlhog against each peer measured in the same run
+  engine_ratios.tsv  dmlhog's engines against each other (samples/s), per
+                set and thread count
   memory.tsv    peak RSS against the size of the data in binary form
   traces.tsv    metric against training time, per epoch (for the plots)
   report.md     the tables above in Markdown, with the issue's targets checked
@@ -23,12 +25,26 @@ import subprocess
 import sys
 
 KEY = ("bench", "dataset", "generated", "system", "engine", "threads")
+# Cyclades' per-batch statistics (the "batch" object of dmlhog's last epoch
+# event, flattened into the row by load()): batches per epoch, samples per
+# batch, the hot-parameter threshold, and per batch the conflict-graph
+# components, the largest component's share of the batch, the hot parameters;
+# plan_share is the share of worker time spent building the graphs.
+BATCH_FIELDS = ("batches", "batch_size", "hot_threshold", "components", "largest_share",
+                "hot_params", "plan_share")
 FIELDS = ("load_s", "train_s", "wall_s", "epoch_s", "samples_per_s", "nnz_per_s",
-          "mb_per_s", "value", "tta_s", "peak_rss_kb")
+          "mb_per_s", "value", "tta_s", "peak_rss_kb") + BATCH_FIELDS
 RESULT_COLS = ("bench", "dataset", "generated", "system", "engine", "threads", "rep",
                "status", "load_s", "train_s", "wall_s", "epochs", "epoch_s", "rows", "nnz",
                "samples_per_s", "nnz_per_s", "mb_per_s", "metric", "value", "target",
-               "tta_s", "peak_rss_kb", "data_bytes", "binary_bytes")
+               "tta_s", "peak_rss_kb", "data_bytes", "binary_bytes") + BATCH_FIELDS
+# Engine against engine on samples/s, same set and thread count: (numerator,
+# denominator).  serial runs on one thread only: it is the denominator at
+# every thread count.
+ENGINE_PAIRS = (("hogwild", "serial"), ("cyclades", "serial"), ("cyclades", "hogwild"),
+                ("locked", "hogwild"))
+# the generated sets the engine targets are checked on
+ENGINE_TARGET_SETS = ("gen-sparse", "gen-ratings")
 
 
 def num(x):
@@ -67,6 +83,9 @@ def load(path):
             r.setdefault("generated", "no")
             ep = num(r.get("epochs"))
             r["epoch_s"] = num(r.get("train_s")) / ep if num(r.get("train_s")) and ep else None
+            batch = r.get("batch") if isinstance(r.get("batch"), dict) else {}
+            for f in BATCH_FIELDS:
+                r.setdefault(f, batch.get(f))
             rows.append(r)
     return rows
 
@@ -184,6 +203,32 @@ MEASURES = {
 }
 
 
+def engine_ratios(groups):
+    """dmlhog's engines against each other on samples/s (ENGINE_PAIRS), per
+    (bench, set, thread count), from the medians of the same run."""
+    ours = {}
+    for g in groups:
+        if g["system"] == "dmlhog" and g["bench"] in ("linear", "mf") and g["n_ok"] \
+                and g.get("samples_per_s"):
+            ours[(g["bench"], g["dataset"], g["engine"], g["threads"])] = g
+    out = []
+    for (bench, ds, eng, t), g in sorted(ours.items()):
+        for a, b in ENGINE_PAIRS:
+            if eng != a:
+                continue
+            base = ours.get((bench, ds, b, 1 if b == "serial" else t))
+            if base is None:
+                continue
+            out.append({"bench": bench, "dataset": ds, "generated": g["generated"],
+                        "threads": t, "pair": "%s/%s" % (a, b), "engine": a, "baseline": b,
+                        "baseline_threads": base["threads"],
+                        "value": g["samples_per_s"], "baseline_value": base["samples_per_s"],
+                        "ratio": g["samples_per_s"] / base["samples_per_s"]})
+    pair_at = {"%s/%s" % ab: i for i, ab in enumerate(ENGINE_PAIRS)}
+    out.sort(key=lambda e: (e["bench"], e["dataset"], e["threads"], pair_at[e["pair"]]))
+    return out
+
+
 def memory(groups):
     out = []
     for g in groups:
@@ -223,6 +268,47 @@ def with_spread(g, f, scale=1.0, digits=4):
         return "-"
     s = spread(g, f)
     return fmt(m * scale, digits) + ("" if s is None or g["n_ok"] < 2 else " ±%.0f%%" % (s / 2))
+
+
+def engine_targets(groups):
+    """On the generated sets: Cyclades with 2 threads at least 1.6x serial's
+    samples/s and 0.9x Hogwild's with 2 threads; Hogwild with 2 threads at
+    least 1.8x itself with 1 (serial when Hogwild's T1 was not run)."""
+    lines = []
+    sps, run = {}, set()
+    for g in groups:
+        if g["system"] != "dmlhog" or g["bench"] not in ("linear", "mf") \
+                or g["dataset"] not in ENGINE_TARGET_SETS:
+            continue
+        run.add((g["bench"], g["dataset"], g["engine"]))
+        run.add((g["bench"], g["dataset"], g["engine"], g["threads"]))
+        if g["n_ok"] and g.get("samples_per_s"):
+            sps[(g["bench"], g["dataset"], g["engine"], g["threads"])] = g["samples_per_s"]
+
+    def check(bench, ds, a, ta, b, tb, want, note=""):
+        x, y = sps.get((bench, ds, a, ta)), sps.get((bench, ds, b, tb))
+        what = "%s %s: %s T%d against %s T%d%s" % (bench, ds, a, ta, b, tb, note)
+        if x is None or y is None:
+            missing = [("%s T%d" % (e, t)) for e, t, v in ((a, ta, x), (b, tb, y)) if v is None]
+            return ("%s: not measured (no successful %s run; target >= %.1fx samples/s)"
+                    % (what, " or ".join(missing), want), False)
+        return ("%s: %.2fx the samples/s (target >= %.1fx)" % (what, x / y, want), x / y >= want)
+
+    for bench, ds in sorted({(k[0], k[1]) for k in run}):
+        if (bench, ds, "cyclades") in run:
+            if (bench, ds, "serial") in run:
+                lines.append(check(bench, ds, "cyclades", 2, "serial", 1, 1.6))
+            if (bench, ds, "hogwild") in run:
+                lines.append(check(bench, ds, "cyclades", 2, "hogwild", 2, 0.9))
+        if (bench, ds, "hogwild") in run:
+            if (bench, ds, "hogwild", 1) in sps or (bench, ds, "serial") not in run:
+                lines.append(check(bench, ds, "hogwild", 2, "hogwild", 1, 1.8, " (scaling)"))
+            else:
+                why = "no successful hogwild T1 run" if (bench, ds, "hogwild", 1) in run \
+                    else "hogwild T1 not run"
+                lines.append(check(bench, ds, "hogwild", 2, "serial", 1, 1.8,
+                                   " (scaling; %s: against serial instead)" % why))
+    return lines
 
 
 def check_targets(groups, rat, mem):
@@ -270,10 +356,70 @@ def check_targets(groups, rat, mem):
     for g in groups_linear:
         lines.append(("linear %s: %s never reached the target accuracy %.4f"
                       % (g["dataset"], label(g), g["target"]), False))
-    return lines
+    return lines + engine_targets(groups)
 
 
-def report(d, rows, groups, rat, mem, targets):
+def engines_section(groups, eng):
+    """One row per (bench, set, threads): each engine's samples/s and the
+    ENGINE_PAIRS ratios, all medians of this run."""
+    if not eng:
+        return ""
+    pairs = [p for p in ("%s/%s" % ab for ab in ENGINE_PAIRS) if any(e["pair"] == p for e in eng)]
+    names = []
+    for a, b in ENGINE_PAIRS:
+        for n in (b, a):
+            if n not in names and any(e["engine"] == n or e["baseline"] == n for e in eng):
+                names.append(n)
+    sps = {(g["bench"], g["dataset"], g["engine"], g["threads"]): g.get("samples_per_s")
+           for g in groups if g["system"] == "dmlhog" and g["n_ok"]}
+    ratio = {(e["bench"], e["dataset"], e["threads"], e["pair"]): e["ratio"] for e in eng}
+    trs = []
+    gen = {(e["bench"], e["dataset"]): e["generated"] for e in eng}
+    for bench, ds, t in sorted({(e["bench"], e["dataset"], e["threads"]) for e in eng}):
+        cells = [ds + (" (generated)" if gen[(bench, ds)] == "yes" else ""), bench, str(t)]
+        cells += [fmt(sps.get((bench, ds, n, 1 if n == "serial" else t))) for n in names]
+        cells += [("%.2fx" % ratio[(bench, ds, t, p)]) if (bench, ds, t, p) in ratio else "-"
+                  for p in pairs]
+        trs.append(cells)
+    return ("## Engines against each other\n\nTraining samples/s (rows x epochs / training "
+            "time) of dmlhog's engines on the same files in this run, medians over reps; "
+            "serial runs on one thread and is the baseline at every thread count. Ratios > 1: "
+            "the first engine is faster.\n\n" + md_table(
+                ["set", "bench", "threads"] + ["%s samples/s" % n +
+                                               (" (T1)" if n == "serial" else "")
+                                               for n in names] + pairs, trs))
+
+
+def cyclades_section(groups):
+    gs = [g for g in groups if g["system"] == "dmlhog" and g["engine"] == "cyclades"
+          and g["bench"] in ("linear", "mf")]
+    if not gs:
+        return ""
+    trs = []
+    for g in sorted(gs, key=lambda g: (g["dataset"], g["bench"], g["threads"])):
+        thr = g.get("hot_threshold")
+        if thr is None and g.get("batch_size") is not None:
+            thr = "off"
+        pct = (lambda x: "-" if x is None else "%.1f" % (100 * x))
+        trs.append([ds_name(g), g["bench"], str(g["threads"]), "%d/%d" % (g["n_ok"], g["n_runs"]),
+                    fmt(g.get("batch_size")), fmt(g.get("batches")), fmt(thr),
+                    fmt(g.get("components")), pct(g.get("largest_share")),
+                    fmt(g.get("hot_params")), pct(g.get("plan_share")),
+                    fmt(g.get("samples_per_s"))])
+        if g["n_ok"] == 0:
+            trs[-1][-1] += " (%s)" % g["status"][:60]
+    return ("## Cyclades batches\n\nFrom the last epoch of each timed run, medians over "
+            "reps: samples per batch, batches per epoch, the hot-parameter threshold "
+            "(parameters in more samples of a batch stay out of the conflict graph), and per "
+            "batch the connected components of the conflict graph, the largest component's "
+            "share of the batch, the hot parameters; graph building is the share of worker "
+            "time spent building the conflict graphs.\n\n" + md_table(
+                ["set", "bench", "threads", "ok", "batch size", "batches/epoch", "hot threshold",
+                 "components/batch", "largest component %", "hot params/batch",
+                 "graph building % of worker time", "samples/s"], trs))
+
+
+def report(d, rows, groups, rat, mem, targets, eng=()):
     env = ""
     if os.path.exists(os.path.join(d, "env.txt")):
         with open(os.path.join(d, "env.txt")) as f:
@@ -344,6 +490,9 @@ def report(d, rows, groups, rat, mem, targets):
                            [[r["dataset"], r["dmlhog"], r["peer"], r["measure"],
                              fmt(r["dmlhog_value"]), fmt(r["peer_value"]),
                              "%.2fx" % r["ratio"]] for r in rr]))
+    for sec in (engines_section(groups, eng), cyclades_section(groups)):
+        if sec:
+            out.append(sec)
     if mem:
         out.append("## Memory (peak RSS / binary size of train + test)\n\n" + md_table(
             ["set", "system", "engine", "threads", "binary MB", "peak RSS MB", "ratio"],
@@ -377,6 +526,11 @@ def plot_bars(d, name, title, ylabel, groups, bench, field, logscale=True):
     sets = sorted({g["dataset"] for g in gs})
     confs = sorted({label(g) for g in gs}, key=lambda c: (not c.startswith("dmlhog"), c))
     val = {(g["dataset"], label(g)): g[field] for g in gs}
+    return bars(d, name, title, ylabel, sets, confs, val, logscale)
+
+
+def bars(d, name, title, ylabel, sets, confs, val, logscale=True, extra=""):
+    """Grouped bars: one cluster per set, one bar per conf; val[(set, conf)]."""
     dat = os.path.join(d, name + ".dat")
     with open(dat, "w") as f:
         f.write("set\t" + "\t".join('"%s"' % gp_escape(c) for c in confs) + "\n")
@@ -394,9 +548,30 @@ set key outside right top vertical
 set xtics rotate by -30
 %s
 set yrange [%s:*]
-plot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
+%splot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
 """ % (title, ylabel, "set logscale y" if logscale else "unset logscale y",
-       "*" if logscale else "0", len(confs) + 1, dat)
+       "*" if logscale else "0", extra, len(confs) + 1, dat)
+
+
+def plot_speedup(d, groups):
+    """dmlhog's engines: samples/s relative to serial (T1) on the same set,
+    per engine and thread count, one cluster per linear/mf set."""
+    gs = [g for g in groups if g["system"] == "dmlhog" and g["bench"] in ("linear", "mf")
+          and g["n_ok"] and g.get("samples_per_s")]
+    serial = {g["dataset"]: g["samples_per_s"] for g in gs if g["engine"] == "serial"}
+    gs = [g for g in gs if g["engine"] != "serial" and g["dataset"] in serial]
+    if not gs:
+        return None
+    order = {a: i for i, a in enumerate(dict.fromkeys(x for ab in ENGINE_PAIRS for x in ab))}
+    confs = [c for _, _, c in sorted({(order.get(g["engine"], 99), g["threads"],
+                                       "%s T%d" % (g["engine"], g["threads"])) for g in gs})]
+    sets = sorted({g["dataset"] for g in gs})
+    val = {(g["dataset"], "%s T%d" % (g["engine"], g["threads"])):
+           g["samples_per_s"] / serial[g["dataset"]] for g in gs}
+    return bars(d, "engine-speedup", "dmlhog engines: training samples/s relative to serial "
+                "(higher is better)", "x serial samples/s", sets, confs, val, logscale=False,
+                extra='set arrow from graph 0, first 1 to graph 1, first 1 nohead '
+                      'dashtype 2 lc rgb "gray"\n')
 
 
 def plot_traces(d, name, title, ylabel, groups, bench, dataset):
@@ -474,6 +649,7 @@ def plots(d, groups, mem):
         "mf-updates": plot_bars(pdir, "mf-updates", "MF: updates per second (higher is better)",
                                 "updates/s", groups, "mf", "samples_per_s"),
         "memory": plot_memory(pdir, mem),
+        "engine-speedup": plot_speedup(pdir, groups),
     }
     for bench, ylabel in (("linear", "test accuracy"), ("mf", "test RMSE")):
         for ds in sorted({g["dataset"] for g in groups if g["bench"] == bench}):
@@ -528,10 +704,14 @@ def main():
                            {"epoch": p[0], "train_s": p[1], "value": p[2]})
     write_tsv(os.path.join(d, "traces.tsv"), list(KEY) + ["rep", "metric", "epoch", "train_s",
                                                           "value"], trs)
-    report(d, rows, groups, rat, mem, targets)
+    eng = engine_ratios(groups)
+    write_tsv(os.path.join(d, "engine_ratios.tsv"),
+              ["bench", "dataset", "generated", "threads", "pair", "engine", "baseline",
+               "baseline_threads", "value", "baseline_value", "ratio"], eng)
+    report(d, rows, groups, rat, mem, targets, eng)
     made = plots(d, groups, mem)
-    sys.stderr.write("summarize: %d runs, %d groups, %d ratios, %d plots in %s\n"
-                     % (len(rows), len(groups), len(rat), len(made), d))
+    sys.stderr.write("summarize: %d runs, %d groups, %d ratios, %d engine ratios, %d plots in %s\n"
+                     % (len(rows), len(groups), len(rat), len(eng), len(made), d))
     return 0
 
 
