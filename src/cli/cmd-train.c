@@ -270,10 +270,12 @@ static int parse_cyclades_opt(struct dmlhog_train_opts *o, int opt, const char *
 			o->hot_params = -1;
 			return 0;
 		}
-		if (cli_parse_u32("--hot-params", arg, 1, INT32_MAX, &v) != 0) {
+		if (!*arg || arg[strspn(arg, "0123456789")]) {
 			cli_msg("--hot-params=%s: expected auto, off or a number of samples", arg);
 			return -1;
 		}
+		if (cli_parse_u32("--hot-params", arg, 1, INT32_MAX, &v) != 0)
+			return -1;
 		o->hot_params = (int)v;
 		return 0;
 	case OPT_DETERMINISTIC:

@@ -220,6 +220,40 @@ static int plan_reserve(struct conflict_scratch *s, struct batch_plan *out, uint
 	return 0;
 }
 
+#define PREFETCH_AHEAD 8
+
+static void prefetch_sample(const struct conflict_src *src, uint64_t i)
+{
+	if (!src->data) {
+		__builtin_prefetch(&src->user[i]);
+		__builtin_prefetch(&src->item[i]);
+		return;
+	}
+	const uint32_t *cols;
+	const float *vals;
+	uint64_t n = dataset_row(src->data, i, &cols, &vals);
+	for (uint64_t p = 0; p < n; p += 16) {
+		__builtin_prefetch(cols + p);
+		__builtin_prefetch(vals + p);
+	}
+}
+
+static void prefetch_nodes(const struct conflict_scratch *s, const struct conflict_src *src,
+                           uint64_t i)
+{
+	if (!src->data) {
+		__builtin_prefetch(&s->node[src->user[i]]);
+		__builtin_prefetch(&s->node[src->n_users + src->item[i]]);
+		return;
+	}
+	const uint32_t *cols;
+	const float *vals;
+	uint64_t n = dataset_row(src->data, i, &cols, &vals);
+	for (uint64_t p = 0; p < n; p++)
+		if (cols[p] < src->d)
+			__builtin_prefetch(&s->node[cols[p]]);
+}
+
 /* Pass 1: gather the batch's parameters into s->bid / s->bx (so that the
  * later passes read them in order instead of chasing rows again) and count
  * degrees.  A node whose stamp is not this batch's is stale: it starts
@@ -229,8 +263,17 @@ static int64_t gather(struct conflict_scratch *s, const struct conflict_src *src
                       const uint64_t *rows, uint32_t B)
 {
 	size_t used = 0;
-	s->stamp++;
+	if (++s->stamp == 0) {  /* 2^32 batches: old stamps would look current */
+		for (uint32_t j = 0; j <= s->n_params; j++)
+			s->node[j].stamp = 0;
+		s->stamp = 1;
+	}
 	for (uint32_t b = 0; b < B; b++) {
+		/* rows and nodes are at random: ask for them ahead */
+		if (b + 2 * PREFETCH_AHEAD < B)
+			prefetch_sample(src, rows[b + 2 * PREFETCH_AHEAD]);
+		if (b + PREFETCH_AHEAD < B)
+			prefetch_nodes(s, src, rows[b + PREFETCH_AHEAD]);
 		int64_t m = sample_params(s, src, rows[b]);
 		if (m < 0 || grow((void **)&s->bid, &s->cap_gather, used + (size_t)m + 1,
 		                  sizeof *s->bid) != 0)
@@ -281,11 +324,12 @@ static uint32_t label(struct conflict_scratch *s, uint32_t B, uint32_t tau,
 	uint32_t nc = 0;
 	out->n_hot = 0;
 	for (uint32_t b = 0; b < B; b++) {
-		uint32_t c = NONE;
+		uint32_t c = NONE, hot = 0;
 		for (size_t p = s->bstart[b]; p < s->bstart[b + 1]; p++) {
 			uint32_t j = s->bid[p];
 			struct conflict_node *v = &s->node[j];
 			if (v->deg > tau) {
+				hot = BATCH_RUN_HOT;
 				if (v->label == NONE) {
 					v->label = out->n_hot;
 					out->hot_id[out->n_hot] = j;
@@ -307,7 +351,7 @@ static uint32_t label(struct conflict_scratch *s, uint32_t B, uint32_t tau,
 			s->weight[nc] = 0;
 			s->count[nc++] = 0;
 		}
-		s->comp[b] = c;
+		s->comp[b] = c | hot;
 		s->weight[c] += s->bstart[b + 1] - s->bstart[b] + 1;
 		s->count[c]++;
 	}
@@ -352,15 +396,16 @@ static int hot_lists(struct conflict_scratch *s, uint32_t B, uint32_t tau,
 /* Positions by owning thread, ascending within each thread. */
 static void fill_runs(struct conflict_scratch *s, uint32_t B, unsigned T, struct batch_plan *out)
 {
+	const uint32_t mask = ~BATCH_RUN_HOT;
 	memset(out->run_off, 0, (T + 1) * sizeof *out->run_off);
 	for (uint32_t b = 0; b < B; b++)
-		out->run_off[s->owner[s->comp[b]] + 1]++;
+		out->run_off[s->owner[s->comp[b] & mask] + 1]++;
 	for (unsigned t = 0; t < T; t++)
 		out->run_off[t + 1] += out->run_off[t];
 	uint32_t at[T];
 	memcpy(at, out->run_off, T * sizeof *at);
 	for (uint32_t b = 0; b < B; b++)
-		out->run[at[s->owner[s->comp[b]]]++] = b;
+		out->run[at[s->owner[s->comp[b] & mask]]++] = b | (s->comp[b] & BATCH_RUN_HOT);
 }
 
 int conflict_plan(struct conflict_scratch *s, const struct conflict_src *src,

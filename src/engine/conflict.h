@@ -25,6 +25,7 @@
 #include "data/dataset.h"
 
 #define CONFLICT_NO_TAU UINT32_MAX     /* tau that excludes nothing */
+#define BATCH_RUN_HOT 0x80000000u      /* flag in batch_plan.run */
 
 /* Where a sample's parameters come from: a linear row's columns below d
  * (then the bias, parameter d), or a rating's user u and item n_users + i. */
@@ -41,7 +42,9 @@ struct conflict_src {
 struct batch_plan {
 	uint32_t size;
 	unsigned threads;
-	uint32_t *run;          /* positions, by thread, ascending within each */
+	uint32_t *run;          /* positions, by thread, ascending within each;
+	                         * BATCH_RUN_HOT set when the sample touches a
+	                         * hot parameter */
 	uint32_t *run_off;      /* threads + 1 offsets into run */
 	uint32_t n_hot;
 	uint32_t *hot_id;       /* the hot parameters, in order of first use */

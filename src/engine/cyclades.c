@@ -27,12 +27,14 @@
 #include "engine/linear_kernel.h"
 #include "engine/mf_kernel.h"
 #include "engine/placement.h"
+#include "util/barrier.h"
 #include "util/clock.h"
 #include "util/notice.h"
 #include "util/rng.h"
 
 #define CACHE_LINE 64
 #define WINDOW_SAMPLES (1u << 18)     /* samples planned at once */
+#define BARRIER_SPIN 4000             /* pauses before sleeping: 50-200 us */
 
 struct cy;
 
@@ -59,7 +61,8 @@ struct cy {
 	unsigned T;
 	struct topo *topo;
 	struct plan plan;
-	pthread_barrier_t go, done, bar;
+	pthread_barrier_t go, done;     /* epochs: the main thread and the workers */
+	struct barrier bar;             /* batches: the workers */
 	int quit, stop, threads_started;
 	uint32_t epoch;
 	uint64_t tbase;             /* the serial step of the epoch's first sample */
@@ -176,13 +179,15 @@ static inline void cy_clock(struct cy *h, struct cy_worker *w, size_t o)
 	}
 }
 
-static inline double cy_step(struct cy *h, struct cy_worker *w, uint64_t i, double eta)
+/* hot: the sample touches a hot parameter (only such samples pay for
+ * looking parameters up in hot_mark and recording derivatives). */
+static inline double cy_step(struct cy_worker *w, int mf, int hot, uint64_t i, double eta)
 {
 	uint32_t k = w->lq.k;
-	if (h->mf)
-		return h->hot ? mf_step(&w->mq, i, eta, KM_CLOCK | KM_HOT)
-		              : mf_step(&w->mq, i, eta, KM_CLOCK);
-	if (h->hot)
+	if (mf)
+		return hot ? mf_step(&w->mq, i, eta, KM_CLOCK | KM_HOT)
+		           : mf_step(&w->mq, i, eta, KM_CLOCK);
+	if (hot)
 		return k == 1 ? lin_step(&w->lq, i, eta, 1, KM_CLOCK | KM_HOT)
 		              : lin_step(&w->lq, i, eta, k, KM_CLOCK | KM_HOT);
 	return k == 1 ? lin_step(&w->lq, i, eta, 1, KM_CLOCK) : lin_step(&w->lq, i, eta, k, KM_CLOCK);
@@ -201,23 +206,26 @@ static void cy_exec(struct cy *h, struct cy_worker *w, unsigned b)
 			return;
 		if (h->mf) {        /* as the serial loops: rows, then their parameters */
 			if (q + 2 < len)
-				mf_prefetch_ids(&w->mq, rows[run[q + 2]]);
+				mf_prefetch_ids(&w->mq, rows[run[q + 2] & ~BATCH_RUN_HOT]);
 			if (q + 1 < len)
-				mf_prefetch_rows(&w->mq, rows[run[q + 1]]);
+				mf_prefetch_rows(&w->mq, rows[run[q + 1] & ~BATCH_RUN_HOT]);
 		} else {
 			if (q + 2 < len)
-				lin_prefetch_row(&w->lq, rows[run[q + 2]]);
+				lin_prefetch_row(&w->lq, rows[run[q + 2] & ~BATCH_RUN_HOT]);
 			if (q + 1 < len)
-				lin_prefetch_features(&w->lq, rows[run[q + 1]], w->lq.k);
+				lin_prefetch_features(&w->lq, rows[run[q + 1] & ~BATCH_RUN_HOT], w->lq.k);
 		}
-		uint32_t pos = run[q];
+		uint32_t pos = run[q] & ~BATCH_RUN_HOT;
+		int hot = (run[q] & BATCH_RUN_HOT) != 0;
 		size_t o = h->bstart[b] + pos;
 		cy_clock(h, w, o);
-		if (h->hot) {
+		if (hot) {
 			w->lq.z = h->rec + pos * h->recw;
 			w->mq.rec = h->rec + pos * h->recw;
+		} else {
+			w->lq.z = w->z;
 		}
-		double loss = cy_step(h, w, rows[pos], h->eta[o]);
+		double loss = cy_step(w, h->mf, hot, rows[pos], h->eta[o]);
 		if (!isfinite(loss)) {
 			w->failed = 1;
 			w->bad_loss = loss;
@@ -292,11 +300,11 @@ static void cy_run_epoch(struct cy *h, struct cy_worker *w)
 	while (ws < n) {
 		if (w->id == 0)
 			cy_prepare(h, ws);
-		pthread_barrier_wait(&h->bar);
+		barrier_wait(&h->bar);
 		ws = h->wnext;
 		unsigned nb = h->nb;
 		cy_plan_window(h, w);
-		pthread_barrier_wait(&h->bar);
+		barrier_wait(&h->bar);
 		if (w->id == 0)
 			for (unsigned b = 0; b < nb; b++) {
 				h->comp_sum += h->bp[b].n_comp;
@@ -305,24 +313,24 @@ static void cy_run_epoch(struct cy *h, struct cy_worker *w)
 			}
 		if (h->hot) {
 			cy_mark(h, w, 0);
-			pthread_barrier_wait(&h->bar);
+			barrier_wait(&h->bar);
 		}
 		for (unsigned b = 0; b < nb; b++) {
 			/* read before the barrier: after it, thread 0 may be laying
 			 * out the next window */
 			int rebase = h->rebase[b];
 			cy_exec(h, w, b);
-			pthread_barrier_wait(&h->bar);
+			barrier_wait(&h->bar);
 			if (h->hot)
 				cy_replay(h, w, b);
 			if (rebase) {
-				pthread_barrier_wait(&h->bar);
+				barrier_wait(&h->bar);
 				cy_rebase(h, w, b);
 			}
 			if (h->hot && b + 1 < nb)
 				cy_mark(h, w, b + 1);
 			if (h->hot || rebase)
-				pthread_barrier_wait(&h->bar);
+				barrier_wait(&h->bar);
 		}
 		if (w->id == 0)
 			h->batches += nb;
@@ -417,7 +425,6 @@ static void cy_fini(void *state)
 			pthread_join(h->w[i].thread, NULL);
 		pthread_barrier_destroy(&h->go);
 		pthread_barrier_destroy(&h->done);
-		pthread_barrier_destroy(&h->bar);
 	}
 	for (unsigned i = 0; h->w && i < h->T; i++) {
 		conflict_scratch_free(&h->w[i].cs);
@@ -543,9 +550,10 @@ static enum dmlhog_status cy_init_worker(struct cy *h, unsigned i, struct dmlhog
 static enum dmlhog_status cy_start(struct cy *h, struct dmlhog_error *err)
 {
 	if (pthread_barrier_init(&h->go, NULL, h->T + 1) ||
-	    pthread_barrier_init(&h->done, NULL, h->T + 1) ||
-	    pthread_barrier_init(&h->bar, NULL, h->T))
+	    pthread_barrier_init(&h->done, NULL, h->T + 1))
 		return dmlhog_error_set(err, DMLHOG_E_FAILURE, "cannot create barriers");
+	/* spin about as long as a small batch runs, unless oversubscribed */
+	barrier_init(&h->bar, h->T, h->plan.oversubscribed ? 0 : BARRIER_SPIN);
 	for (unsigned i = 0; i < h->T; i++) {
 		int e = pthread_create(&h->w[i].thread, NULL, cy_worker_main, &h->w[i]);
 		if (e)
