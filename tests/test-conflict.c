@@ -566,12 +566,13 @@ static void reuse(const char *what, const struct conflict_src *src, uint64_t n_r
 	free(b);
 }
 
-/* A scratch marks the parameters of the batch it plans with a batch
- * counter (its stamp) instead of clearing them afterwards.  After 2^32
+/* A scratch marks the slots of its parameter table with a batch counter
+ * (its generation) instead of clearing them after each batch.  After 2^32
  * batches the counter wraps: a long run plans that many batches per worker
  * (about 10^11 samples at the smallest batch size), and planning must go on
- * as before.  The scratch is set 2^32 - 1 batches on, and the batch planned
- * in a child process, so that a crash is reported as a failure. */
+ * as before.  The scratch plans one batch, is set 2^32 - 1 batches on (so
+ * that the slots of that batch would look live again after the wrap), and
+ * plans in a child process, so that a crash is reported as a failure. */
 static void stamp_wrap(const char *what, const struct conflict_src *src, uint64_t n_rows)
 {
 	uint64_t *rows = malloc(n_rows * sizeof *rows);
@@ -587,7 +588,8 @@ static void stamp_wrap(const char *what, const struct conflict_src *src, uint64_
 		memset(&q, 0, sizeof q);
 		conflict_scratch_init(&s, src->n_params);
 		conflict_scratch_init(&f, src->n_params);
-		s.stamp = UINT32_MAX;
+		same &= conflict_plan(&s, src, rows + 1, 40, 3, 2, &p) == 0;
+		s.gen = UINT32_MAX;
 		for (uint32_t B = 10; B <= 90; B += 40) {
 			same &= conflict_plan(&s, src, rows, B, 3, 2, &p) == 0;
 			same &= conflict_plan(&f, src, rows, B, 3, 2, &q) == 0 && same_plan(&p, &q);

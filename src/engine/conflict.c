@@ -39,17 +39,14 @@ int conflict_scratch_init(struct conflict_scratch *s, uint32_t n_params)
 {
 	memset(s, 0, sizeof *s);
 	s->n_params = n_params;
-	s->node = malloc(((size_t)n_params + 1) * sizeof *s->node);
-	if (!s->node)
-		return -1;
-	for (uint32_t j = 0; j <= n_params; j++)
-		s->node[j] = (struct conflict_node){ NONE, 0, NONE, 0 };
 	return 0;
 }
 
 void conflict_scratch_free(struct conflict_scratch *s)
 {
 	buf_free((void **)&s->node);
+	buf_free((void **)&s->glob);
+	buf_free((void **)&s->slot);
 	buf_free((void **)&s->ids);
 	buf_free((void **)&s->xs);
 	buf_free((void **)&s->comp);
@@ -220,7 +217,7 @@ static int plan_reserve(struct conflict_scratch *s, struct batch_plan *out, uint
 	return 0;
 }
 
-#define PREFETCH_AHEAD 8
+#define PREFETCH_AHEAD 64
 
 static void prefetch_sample(const struct conflict_src *src, uint64_t i)
 {
@@ -238,42 +235,76 @@ static void prefetch_sample(const struct conflict_src *src, uint64_t i)
 	}
 }
 
-static void prefetch_nodes(const struct conflict_scratch *s, const struct conflict_src *src,
-                           uint64_t i)
+/* The batch's own number for parameter j: a hash table from parameter ids
+ * to dense local ids, so that the union-find works on arrays the size of
+ * the batch (in cache) instead of arrays the size of the model (a cache
+ * miss per parameter).  A slot is live when its generation is this
+ * batch's.  Returns NONE on OOM. */
+static int local_grow(struct conflict_scratch *s)
 {
-	if (!src->data) {
-		__builtin_prefetch(&s->node[src->user[i]]);
-		__builtin_prefetch(&s->node[src->n_users + src->item[i]]);
-		return;
+	uint32_t cap = s->slot_mask ? 2 * (s->slot_mask + 1) : 1024, shift = 32;
+	for (uint32_t c = cap; c > 1; c >>= 1)
+		shift--;
+	struct conflict_slot *slot = calloc(cap, sizeof *slot);
+	struct conflict_node *node = realloc(s->node, cap / 2 * sizeof *node);
+	uint32_t *glob = node ? realloc(s->glob, cap / 2 * sizeof *glob) : NULL;
+	if (node)
+		s->node = node;
+	if (glob)
+		s->glob = glob;
+	if (!slot || !node || !glob) {
+		free(slot);
+		return -1;
 	}
-	const uint32_t *cols;
-	const float *vals;
-	uint64_t n = dataset_row(src->data, i, &cols, &vals);
-	for (uint64_t p = 0; p < n; p++)
-		if (cols[p] < src->d)
-			__builtin_prefetch(&s->node[cols[p]]);
+	free(s->slot);
+	s->slot = slot;
+	s->slot_mask = cap - 1;
+	s->slot_shift = shift;
+	s->gen = 1;
+	for (uint32_t l = 0; l < s->nloc; l++) {       /* re-insert this batch's */
+		uint32_t i = (s->glob[l] * 0x9E3779B1u) >> s->slot_shift;
+		while (slot[i].gen == s->gen)
+			i = (i + 1) & s->slot_mask;
+		slot[i] = (struct conflict_slot){ s->glob[l], l, s->gen };
+	}
+	return 0;
 }
 
-/* Pass 1: gather the batch's parameters into s->bid / s->bx (so that the
- * later passes read them in order instead of chasing rows again) and count
- * degrees.  A node whose stamp is not this batch's is stale: it starts
- * afresh, so nothing needs resetting afterwards.  Returns the batch's work
- * (nnz + 1 per sample) or -1 on OOM. */
+static inline uint32_t local_id(struct conflict_scratch *s, uint32_t j)
+{
+	if (2 * (s->nloc + 1) > s->slot_mask + 1 && local_grow(s) != 0)
+		return NONE;
+	uint32_t i = (j * 0x9E3779B1u) >> s->slot_shift;
+	for (;; i = (i + 1) & s->slot_mask) {
+		struct conflict_slot *e = &s->slot[i];
+		if (e->gen != s->gen) {
+			*e = (struct conflict_slot){ j, s->nloc, s->gen };
+			s->glob[s->nloc] = j;
+			s->node[s->nloc] = (struct conflict_node){ s->nloc, 0, NONE };
+			return s->nloc++;
+		}
+		if (e->key == j)
+			return e->val;
+	}
+}
+
+/* Pass 1: gather the batch's parameters, as local ids, into s->bid /
+ * s->bx (so that the later passes read them in order instead of chasing
+ * rows again) and count degrees.  Returns the batch's work (nnz + 1 per
+ * sample) or -1 on OOM. */
 static int64_t gather(struct conflict_scratch *s, const struct conflict_src *src,
                       const uint64_t *rows, uint32_t B)
 {
 	size_t used = 0;
-	if (++s->stamp == 0) {  /* 2^32 batches: old stamps would look current */
-		for (uint32_t j = 0; j <= s->n_params; j++)
-			s->node[j].stamp = 0;
-		s->stamp = 1;
+	s->nloc = 0;
+	if (++s->gen == 0) {    /* 2^32 batches: old slots would look live */
+		for (uint32_t i = 0; s->slot && i <= s->slot_mask; i++)
+			s->slot[i].gen = 0;
+		s->gen = 1;
 	}
 	for (uint32_t b = 0; b < B; b++) {
-		/* rows and nodes are at random: ask for them ahead */
-		if (b + 2 * PREFETCH_AHEAD < B)
-			prefetch_sample(src, rows[b + 2 * PREFETCH_AHEAD]);
-		if (b + PREFETCH_AHEAD < B)
-			prefetch_nodes(s, src, rows[b + PREFETCH_AHEAD]);
+		if (b + PREFETCH_AHEAD < B)     /* rows are at random: ask ahead */
+			prefetch_sample(src, rows[b + PREFETCH_AHEAD]);
 		int64_t m = sample_params(s, src, rows[b]);
 		if (m < 0 || grow((void **)&s->bid, &s->cap_gather, used + (size_t)m + 1,
 		                  sizeof *s->bid) != 0)
@@ -287,12 +318,11 @@ static int64_t gather(struct conflict_scratch *s, const struct conflict_src *src
 		}
 		s->bstart[b] = used;
 		for (int64_t p = 0; p < m; p++) {
-			uint32_t j = s->ids[p];
-			struct conflict_node *v = &s->node[j];
-			if (v->stamp != s->stamp)
-				*v = (struct conflict_node){ j, 0, NONE, s->stamp };
-			v->deg++;
-			s->bid[used] = j;
+			uint32_t l = local_id(s, s->ids[p]);
+			if (l == NONE)
+				return -1;
+			s->node[l].deg++;
+			s->bid[used] = l;
 			s->bx[used++] = s->xs[p];
 		}
 	}
@@ -332,7 +362,7 @@ static uint32_t label(struct conflict_scratch *s, uint32_t B, uint32_t tau,
 				hot = BATCH_RUN_HOT;
 				if (v->label == NONE) {
 					v->label = out->n_hot;
-					out->hot_id[out->n_hot] = j;
+					out->hot_id[out->n_hot] = s->glob[j];
 					out->hot_off[out->n_hot++] = 0;
 				}
 				out->hot_off[v->label]++;

@@ -56,17 +56,22 @@ struct batch_plan {
 	size_t cap_size, cap_hot, cap_ent;
 };
 
-struct conflict_node { uint32_t parent, deg, label, stamp; };
+struct conflict_node { uint32_t parent, deg, label; };
+struct conflict_slot { uint32_t key, val, gen; };
 
-/* Per-thread scratch: one node per parameter (valid while its stamp is
- * the current batch's) and per-batch arrays. */
+/* Per-thread scratch: the batch's parameters under local ids (a hash
+ * table from parameter ids; nodes of the union-find per local id) and
+ * per-batch arrays. */
 struct conflict_scratch {
-	struct conflict_node *node;
 	uint32_t n_params;
+	struct conflict_slot *slot;     /* slot_mask + 1 entries */
+	uint32_t slot_mask, slot_shift, gen;
+	struct conflict_node *node;     /* per local id */
+	uint32_t *glob;                 /* per local id: the parameter */
+	uint32_t nloc;
 	uint32_t *ids;          /* one sample's parameters */
 	float *xs;
 	size_t cap_row;
-	uint32_t stamp;         /* batches planned with this scratch */
 	uint32_t *bid;          /* the batch's parameters, sample after sample */
 	float *bx;
 	size_t *bstart;         /* B + 1 offsets into bid / bx */

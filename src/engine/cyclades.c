@@ -257,13 +257,13 @@ static void cy_replay(struct cy *h, struct cy_worker *w, unsigned b)
 			if (!h->mf) {
 				cy_clock(h, w, o);
 				lin_hot_update(&w->lq, j, p->hot_x[e], r + k, h->eta[o], k);
-			} else if (j < m->n_users) {
+			} else if (j < m->n_users) {     /* r: y, bu, bi, p, q */
 				mf_hot_update(m->P + (uint64_t)j * k, &m->bu[j], h->Gu ? &h->Gu[j] : NULL,
-				              r + 1 + k, r[0], h->eta[o], h->c->opts.l2, k);
+				              r + 3 + k, r[2], r[0], m->mu, h->eta[o], h->c->opts.l2, k);
 			} else {
 				uint32_t it = j - m->n_users;
 				mf_hot_update(m->Q + (uint64_t)it * k, &m->bi[it], h->Gi ? &h->Gi[it] : NULL,
-				              r + 1, r[0], h->eta[o], h->c->opts.l2_item, k);
+				              r + 3, r[1], r[0], m->mu, h->eta[o], h->c->opts.l2_item, k);
 			}
 		}
 	}
@@ -494,7 +494,7 @@ static enum dmlhog_status cy_alloc(struct cy *h, struct dmlhog_error *err)
 		h->C = malloc(h->wlen * sizeof *h->C);
 		bad |= !h->P || !h->C;
 	}
-	h->recw = h->mf ? 1 + 2 * (size_t)k : 2 * (size_t)k;
+	h->recw = h->mf ? MF_REC(k) : 2 * (size_t)k;
 	if (h->hot) {
 		h->rec = malloc((size_t)h->B * h->recw * sizeof *h->rec);
 		h->hot_mark = calloc((size_t)h->src.n_params + 1, sizeof *h->hot_mark);

@@ -27,7 +27,7 @@ struct mf_kernel {
 	uint32_t n_users;         /* KM_HOT: users then items in hot_mark */
 	const uint32_t *hot_mark;
 	uint32_t hot_seq;
-	double *rec;              /* KM_HOT: 1 + 2k slots for this rating */
+	double *rec;              /* KM_HOT: MF_REC(k) slots for this rating */
 };
 
 static inline __attribute__((always_inline)) double
@@ -72,10 +72,9 @@ mf_prefetch_rows(const struct mf_kernel *q, uint64_t i)
 /* One step on rating i; returns its squared error before the update.
  * mode as in linear_kernel.h: under KM_HOT a hot user or item (hot_mark
  * of u, or of n_users + item, equal to hot_seq) is read but not updated,
- * and the step records what mf_hot_user/mf_hot_item need to replay it:
- * the error in *rec and the other side's factors before the update in
- * rec[1..k] (user's p, for a hot item) and rec[k+1..2k] (item's q, for a
- * hot user). */
+ * and the step records what mf_hot_update needs to replay that side:
+ * the rating, both biases and both factor rows as this step read them. */
+#define MF_REC(k) (3 + 2 * (size_t)(k))
 static inline __attribute__((always_inline)) double
 mf_step(struct mf_kernel *q, uint64_t i, double eta, int mode)
 {
@@ -91,10 +90,12 @@ mf_step(struct mf_kernel *q, uint64_t i, double eta, int mode)
 	if (!isfinite(e))
 		return e;
 	if (hot_u | hot_i) {
-		q->rec[0] = e;
+		q->rec[0] = q->tt->y[i];
+		q->rec[1] = bu;
+		q->rec[2] = bi;
 		for (uint32_t f = 0; f < k; f++) {
-			q->rec[1 + f] = p[f];
-			q->rec[1 + k + f] = qv[f];
+			q->rec[3 + f] = p[f];
+			q->rec[3 + k + f] = qv[f];
 		}
 	}
 
@@ -124,20 +125,28 @@ mf_step(struct mf_kernel *q, uint64_t i, double eta, int mode)
 }
 
 /* Replay the deferred update of one side of a rating: x (with bias b and
- * AdaGrad accumulator G, or NULL) is the hot row, other the recorded
- * factors of the other side, e the recorded error, l its L2.  The same
- * arithmetic as mf_step. */
-static inline void mf_hot_update(float *x, float *b, float *G, const double *other, double e,
-                                 double eta, double l, uint32_t k)
+ * AdaGrad accumulator G, or NULL) is the hot row; other and other_b the
+ * other side's factors and bias as the step read them, y the rating, l the
+ * hot side's L2.  The error is recomputed from the hot row as it is now,
+ * after the batch's earlier ratings of it: that is the error the serial
+ * run sees (when the other side is not hot too), so a popular item's
+ * updates do not pile up on one stale error.  The same arithmetic as
+ * mf_step. */
+static inline void mf_hot_update(float *x, float *b, float *G, const double *other,
+                                 double other_b, double y, double mu, double eta, double l,
+                                 uint32_t k)
 {
-	double g = 0;
+	double dot = 0, g = 0;
+	for (uint32_t f = 0; f < k; f++)
+		dot += (double)x[f] * other[f];
+	double bx = *b, e = y - (mu + other_b + bx + dot);
 	if (G)
 		for (uint32_t f = 0; f < k; f++) {
 			double a = e * other[f] - l * x[f];
 			g += a * a;
 		}
 	double r = mf_rate(G, eta, g / (k ? k : 1), 0);
-	*b = (float)(*b + eta * (e - l * *b));
+	*b = (float)(bx + eta * (e - l * bx));
 	for (uint32_t f = 0; f < k; f++)
 		x[f] = (float)(x[f] + r * (e * other[f] - l * x[f]));
 }
