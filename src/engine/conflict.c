@@ -61,6 +61,7 @@ void conflict_scratch_free(struct conflict_scratch *s)
 void batch_plan_free(struct batch_plan *p)
 {
 	buf_free((void **)&p->run);
+	buf_free((void **)&p->hot_rows);
 	buf_free((void **)&p->run_off);
 	buf_free((void **)&p->hot_id);
 	buf_free((void **)&p->hot_off);
@@ -207,6 +208,12 @@ static int plan_reserve(struct conflict_scratch *s, struct batch_plan *out, uint
 	size_t pc = out->cap_size;
 	if (grow((void **)&out->run, &pc, B + 1, sizeof *out->run) != 0)
 		return -1;
+	if (pc != out->cap_size || !out->hot_rows) {
+		uint32_t *hr = realloc(out->hot_rows, pc * sizeof *hr);
+		if (!hr)
+			return -1;
+		out->hot_rows = hr;
+	}
 	out->cap_size = pc;
 	if (out->threads != T || !out->run_off) {
 		free(out->run_off);
@@ -434,8 +441,12 @@ static void fill_runs(struct conflict_scratch *s, uint32_t B, unsigned T, struct
 		out->run_off[t + 1] += out->run_off[t];
 	uint32_t at[T];
 	memcpy(at, out->run_off, T * sizeof *at);
-	for (uint32_t b = 0; b < B; b++)
+	out->n_hot_rows = 0;
+	for (uint32_t b = 0; b < B; b++) {
 		out->run[at[s->owner[s->comp[b] & mask]]++] = b | (s->comp[b] & BATCH_RUN_HOT);
+		if (s->comp[b] & BATCH_RUN_HOT)
+			out->hot_rows[out->n_hot_rows++] = b;
+	}
 }
 
 int conflict_plan(struct conflict_scratch *s, const struct conflict_src *src,

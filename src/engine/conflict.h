@@ -51,6 +51,8 @@ struct batch_plan {
 	uint32_t *hot_off;      /* n_hot + 1 offsets into hot_pos / hot_x */
 	uint32_t *hot_pos;      /* batch positions touching each, ascending */
 	float *hot_x;           /* linear: the feature's value in that sample */
+	uint32_t *hot_rows;     /* positions touching a hot parameter, ascending */
+	uint32_t n_hot_rows;
 	uint32_t n_comp;        /* components (hot parameters excluded) */
 	uint32_t largest;       /* samples in the largest component */
 	size_t cap_size, cap_hot, cap_ent;

@@ -10,11 +10,15 @@
  * model is bit for bit the serial engine's, for any T.
  *
  * Hot parameters (in more than tau samples of the batch) are left out of
- * the graph.  Samples read them as they were when the batch began, and
- * record their derivatives (KM_HOT); after the barrier the workers replay
- * the hot parameters' updates, each parameter's in batch order, split over
- * the workers by parameter.  The result depends on the batch alone, so it
- * is the same for any T too (--deterministic).
+ * the graph.  Samples read them as they were when the batch began (KM_HOT)
+ * and record what the replay needs; after the barrier the hot parameters'
+ * updates are replayed in batch order, each from an error or score
+ * recomputed with the hot values as the batch's earlier samples left them,
+ * which is what the serial run computes: for linear models by one worker,
+ * sample after sample (a sample's hot features must move together); for
+ * factorisation, where a rating has one user and one item, split over the
+ * workers by parameter.  The result depends on the batch alone, so it is
+ * the same for any T too (--deterministic).
  *
  * Batches are planned a window at a time, the window's batches spread over
  * the workers, so that graph building runs in parallel as well.
@@ -46,7 +50,7 @@ struct cy_worker {
 	struct lazy_reg view;       /* the serial run's regulariser at one sample */
 	struct lin_kernel lq;
 	struct mf_kernel mq;
-	double *z;                  /* scratch of lq when nothing is hot */
+	double *z;                  /* scratch of lq: scores, derivatives, hot part */
 	double loss_sum;
 	uint64_t n;
 	double bad_loss;            /* first non-finite loss seen, and where */
@@ -73,7 +77,9 @@ struct cy {
 	struct conflict_src src;
 	uint32_t B, tau;
 	double bound;               /* Cyclades' n / (2 Delta), for the report */
-	uint32_t *hot_mark;         /* per parameter: hot_seq of the last batch it was hot in */
+	uint32_t *hot_mark[2];      /* per parameter: hot_seq of the last batch it was hot
+	                             * in; by batch parity, so that marking the next
+	                             * batch does not disturb the replay of this one */
 	uint32_t seq;               /* hot_seq of the window's first batch */
 	/* the window: nb batches from epoch position wfirst */
 	unsigned wcap, nb;
@@ -164,7 +170,7 @@ static void cy_mark(struct cy *h, struct cy_worker *w, unsigned b)
 	const struct batch_plan *p = &h->bp[b];
 	for (uint32_t x = 0; x < p->n_hot; x++)
 		if (cy_mine(h, p, x, w->id))
-			h->hot_mark[p->hot_id[x]] = h->seq + b;
+			h->hot_mark[(h->seq + b) & 1][p->hot_id[x]] = h->seq + b;
 }
 
 /* ---- running a batch ---------------------------------------------------- */
@@ -201,6 +207,7 @@ static void cy_exec(struct cy *h, struct cy_worker *w, unsigned b)
 	uint32_t len = p->run_off[w->id + 1] - p->run_off[w->id];
 	const uint64_t *rows = h->order + h->wfirst + h->bstart[b];
 	w->lq.hot_seq = w->mq.hot_seq = h->seq + b;
+	w->lq.hot_mark = w->mq.hot_mark = h->hot_mark[(h->seq + b) & 1];
 	for (uint32_t q = 0; q < len; q++) {
 		if (__atomic_load_n(&h->stop, __ATOMIC_RELAXED))
 			return;
@@ -219,12 +226,8 @@ static void cy_exec(struct cy *h, struct cy_worker *w, unsigned b)
 		int hot = (run[q] & BATCH_RUN_HOT) != 0;
 		size_t o = h->bstart[b] + pos;
 		cy_clock(h, w, o);
-		if (hot) {
-			w->lq.z = h->rec + pos * h->recw;
-			w->mq.rec = h->rec + pos * h->recw;
-		} else {
-			w->lq.z = w->z;
-		}
+		if (hot)
+			w->lq.zcold = w->mq.rec = h->rec + pos * h->recw;
 		double loss = cy_step(w, h->mf, hot, rows[pos], h->eta[o]);
 		if (!isfinite(loss)) {
 			w->failed = 1;
@@ -238,14 +241,39 @@ static void cy_exec(struct cy *h, struct cy_worker *w, unsigned b)
 	}
 }
 
-/* After the batch: this worker's hot parameters, each in batch order. */
-static void cy_replay(struct cy *h, struct cy_worker *w, unsigned b)
+/* Linear models, after the batch: worker 0 replays the hot part of the
+ * batch's samples in batch order. */
+static void cy_replay_linear(struct cy *h, struct cy_worker *w, unsigned b)
+{
+	const struct batch_plan *p = &h->bp[b];
+	const uint64_t *rows = h->order + h->wfirst + h->bstart[b];
+	if (w->id != 0)
+		return;
+	w->lq.hot_seq = h->seq + b;
+	w->lq.hot_mark = h->hot_mark[(h->seq + b) & 1];
+	for (uint32_t x = 0; x < p->n_hot_rows; x++) {
+		uint32_t pos = p->hot_rows[x];
+		size_t o = h->bstart[b] + pos;
+		cy_clock(h, w, o);
+		double loss = lin_hot_replay(&w->lq, rows[pos], h->rec + pos * h->recw, h->eta[o],
+		                             w->lq.k);
+		if (!isfinite(loss)) {
+			w->failed = 1;
+			w->bad_loss = loss;
+			w->bad_at = h->wfirst + o + 1;
+			__atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
+/* Factorisation, after the batch: this worker's hot rows (users or
+ * items), each through its ratings in batch order. */
+static void cy_replay_mf(struct cy *h, struct cy_worker *w, unsigned b)
 {
 	const struct batch_plan *p = &h->bp[b];
 	dmlhog_model *m = h->c->model;
-	uint32_t k = h->mf ? m->rank : m->k;
-	if (__atomic_load_n(&h->stop, __ATOMIC_RELAXED))
-		return;
+	uint32_t k = m->rank;
 	for (uint32_t x = 0; x < p->n_hot; x++) {
 		if (!cy_mine(h, p, x, w->id))
 			continue;
@@ -253,11 +281,8 @@ static void cy_replay(struct cy *h, struct cy_worker *w, unsigned b)
 		for (uint32_t e = p->hot_off[x]; e < p->hot_off[x + 1]; e++) {
 			uint32_t pos = p->hot_pos[e];
 			size_t o = h->bstart[b] + pos;
-			const double *r = h->rec + pos * h->recw;
-			if (!h->mf) {
-				cy_clock(h, w, o);
-				lin_hot_update(&w->lq, j, p->hot_x[e], r + k, h->eta[o], k);
-			} else if (j < m->n_users) {     /* r: y, bu, bi, p, q */
+			const double *r = h->rec + pos * h->recw;      /* y, bu, bi, p, q */
+			if (j < m->n_users) {
 				mf_hot_update(m->P + (uint64_t)j * k, &m->bu[j], h->Gu ? &h->Gu[j] : NULL,
 				              r + 3 + k, r[2], r[0], m->mu, h->eta[o], h->c->opts.l2, k);
 			} else {
@@ -267,6 +292,16 @@ static void cy_replay(struct cy *h, struct cy_worker *w, unsigned b)
 			}
 		}
 	}
+}
+
+static void cy_replay(struct cy *h, struct cy_worker *w, unsigned b)
+{
+	if (__atomic_load_n(&h->stop, __ATOMIC_RELAXED))
+		return;
+	if (h->mf)
+		cy_replay_mf(h, w, b);
+	else
+		cy_replay_linear(h, w, b);
 }
 
 /* Where the serial run rebases its regulariser: this worker's slice of
@@ -442,7 +477,8 @@ static void cy_fini(void *state)
 	free(h->P);
 	free(h->C);
 	free(h->rec);
-	free(h->hot_mark);
+	free(h->hot_mark[0]);
+	free(h->hot_mark[1]);
 	free(h->order);
 	free(h->G);
 	free(h->Gu);
@@ -494,11 +530,14 @@ static enum dmlhog_status cy_alloc(struct cy *h, struct dmlhog_error *err)
 		h->C = malloc(h->wlen * sizeof *h->C);
 		bad |= !h->P || !h->C;
 	}
-	h->recw = h->mf ? MF_REC(k) : 2 * (size_t)k;
+	h->recw = h->mf ? MF_REC(k) : (size_t)k;      /* linear: the cold score */
 	if (h->hot) {
 		h->rec = malloc((size_t)h->B * h->recw * sizeof *h->rec);
-		h->hot_mark = calloc((size_t)h->src.n_params + 1, sizeof *h->hot_mark);
-		bad |= !h->rec || !h->hot_mark;
+		for (int i = 0; i < 2; i++) {
+			h->hot_mark[i] = calloc((size_t)h->src.n_params + 1, sizeof *h->hot_mark[i]);
+			bad |= !h->hot_mark[i];
+		}
+		bad |= !h->rec;
 	}
 	if (adagrad && h->mf) {
 		h->Gu = calloc((size_t)m->n_users + 1, sizeof *h->Gu);
@@ -533,14 +572,15 @@ static enum dmlhog_status cy_init_worker(struct cy *h, unsigned i, struct dmlhog
 		free(w->mq.Gi);
 		w->mq.Gu = h->Gu;
 		w->mq.Gi = h->Gi;
-		w->mq.hot_mark = h->hot_mark;
+		w->mq.hot_mark = h->hot_mark[0];
 		return DMLHOG_OK;
 	}
-	w->z = calloc(2 * (size_t)m->k, sizeof *w->z);
+	w->z = calloc(3 * (size_t)m->k, sizeof *w->z);
 	if (!w->z)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory");
 	w->lq = (struct lin_kernel){ .data = c->train, .tt = &c->tt, .w = m->w, .G = h->G,
-	                             .reg = &w->view, .z = w->z, .hot_mark = h->hot_mark,
+	                             .reg = &w->view, .z = w->z, .zhot = w->z + 2 * m->k,
+	                             .hot_mark = h->hot_mark[0],
 	                             .d = m->n_features, .k = m->k, .has_bias = m->has_bias,
 	                             .adagrad = c->opts.schedule == DMLHOG_LR_ADAGRAD,
 	                             .loss = c->opts.loss };

@@ -20,8 +20,8 @@
  *   rebases the regulariser.
  * - KM_HOT (Cyclades): features marked hot for this batch (hot_mark[j] ==
  *   hot_seq, the bias at j = d included) are read but not caught up or
- *   updated; the caller replays their updates from the derivatives the step
- *   leaves in z[k..2k) (lin_hot_update).
+ *   updated; the step leaves the score of its other features in zcold[0..k)
+ *   and the caller replays the hot part later (lin_hot_replay).
  */
 #ifndef DMLHOG_ENGINE_LINEAR_KERNEL_H
 #define DMLHOG_ENGINE_LINEAR_KERNEL_H
@@ -42,6 +42,9 @@ struct lin_kernel {
 	float *G;                 /* AdaGrad: d + 1 accumulators; NULL otherwise */
 	struct lazy_reg *reg;     /* stamps; per-thread view under Hogwild! */
 	double *z;                /* scratch: k scores, then k derivatives */
+	double *zcold, *zhot;     /* KM_HOT: the score without the hot features
+	                           * (scaled, with the bias when it is not hot);
+	                           * scratch for the hot part */
 	const uint32_t *hot_mark; /* KM_HOT: feature j is hot when hot_mark[j] == hot_seq */
 	uint32_t hot_seq;
 	uint32_t d, k;
@@ -181,15 +184,30 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 		if (j >= q->d)
 			continue;
 		float *wj = w + (uint64_t)j * k;
-		if (reg && !lin_is_hot(q, j, mode))
+		if (lin_is_hot(q, j, mode)) {
+			for (uint32_t r = 0; r < k; r++)
+				q->zhot[r] += (double)wj[r] * vals[p];
+			continue;
+		}
+		if (reg)
 			lin_catch_up(q, j, wj, k, mode);
 		z0 += (double)sh_loadf(&wj[0], shared) * vals[p];
 		for (uint32_t r = 1; r < k; r++)
 			z[r] += (double)sh_loadf(&wj[r], shared) * vals[p];
 	}
 	z[0] = z0;
-	for (uint32_t r = 0; r < k; r++)
-		z[r] = z[r] * wscale + (q->has_bias ? sh_loadf(&bias[r], shared) : 0);
+	if (mode & KM_HOT) {
+		int bias_hot = lin_is_hot(q, q->d, mode);
+		for (uint32_t r = 0; r < k; r++) {
+			double b = q->has_bias ? bias[r] : 0;
+			q->zcold[r] = z[r] * wscale + (bias_hot ? 0 : b);
+			z[r] = q->zcold[r] + q->zhot[r] * wscale + (bias_hot ? b : 0);
+			q->zhot[r] = 0;
+		}
+	} else {
+		for (uint32_t r = 0; r < k; r++)
+			z[r] = z[r] * wscale + (q->has_bias ? sh_loadf(&bias[r], shared) : 0);
+	}
 	double y = q->tt->y ? q->tt->y[i] : 0;
 	uint32_t cls = q->tt->cls ? q->tt->cls[i] : 0;
 	double loss = lin_loss(q->loss, z, dz, k, y, cls);
@@ -222,28 +240,62 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 	return loss;
 }
 
-/* The update a step left out for hot feature j (j = d: the bias) with
- * value x, from the derivatives dz the step recorded, applied exactly as
- * lin_step applies it; reg must hold the sample's step, P and C. */
-ALWAYS_INLINE void lin_hot_update(struct lin_kernel *q, uint32_t j, double x, const double *dz,
-                                  double eta, uint32_t k)
+/* The part of row i's step that KM_HOT left out, as the serial run would
+ * take it now: the score from the recorded cold part zcold and the hot
+ * features' current weights (caught up to reg's step), then the hot
+ * features' (and a hot bias's) updates with the derivatives of that score.
+ * Replayed in batch order, the hot parameters follow the serial run's
+ * arithmetic; only the cold part of the score is as the sample saw it.
+ * Returns the loss. */
+ALWAYS_INLINE double lin_hot_replay(struct lin_kernel *q, uint64_t i, const double *zcold,
+                                    double eta, uint32_t k)
 {
-	float *wj = q->w + (uint64_t)j * k;
-	if (j == q->d) {
-		double rate = lin_rate(q, j, dz, 1.0, k, eta, 0);
-		for (uint32_t r = 0; r < k; r++)
-			wj[r] = wj[r] - (float)(rate * dz[r]);
-		return;
-	}
-	int reg = lazy_reg_active(q->reg);
-	if (reg)
-		lin_catch_up(q, j, wj, k, 0);
-	double rate = lin_rate(q, j, dz, x, k, eta, 0);
-	double step = rate * x * lazy_update_scale(q->reg);
+	const uint32_t *cols;
+	const float *vals;
+	uint64_t n = dataset_row(q->data, i, &cols, &vals);
+	float *w = q->w, *bias = w + (uint64_t)q->d * k;
+	double *z = q->z, *dz = q->z + k, *zh = q->zhot;
+	int reg = lazy_reg_active(q->reg), bias_hot = q->has_bias && lin_is_hot(q, q->d, KM_HOT);
 	for (uint32_t r = 0; r < k; r++)
-		wj[r] = wj[r] - (float)(step * dz[r]);
-	if (reg && q->reg->per_feature_rate)
-		q->reg->stamp[j].c = rate;
+		zh[r] = 0;
+	for (uint64_t p = 0; p < n; p++) {
+		uint32_t j = cols[p];
+		if (j >= q->d || !lin_is_hot(q, j, KM_HOT))
+			continue;
+		float *wj = w + (uint64_t)j * k;
+		if (reg)
+			lin_catch_up(q, j, wj, k, 0);
+		for (uint32_t r = 0; r < k; r++)
+			zh[r] += (double)wj[r] * vals[p];
+	}
+	double wscale = lazy_weight_scale(q->reg);
+	for (uint32_t r = 0; r < k; r++) {
+		z[r] = zcold[r] + zh[r] * wscale + (bias_hot ? bias[r] : 0);
+		zh[r] = 0;
+	}
+	double loss = lin_loss(q->loss, z, dz, k, q->tt->y ? q->tt->y[i] : 0,
+	                       q->tt->cls ? q->tt->cls[i] : 0);
+	if (!isfinite(loss))
+		return loss;
+	double uscale = lazy_update_scale(q->reg);
+	for (uint64_t p = 0; p < n; p++) {
+		uint32_t j = cols[p];
+		if (j >= q->d || !lin_is_hot(q, j, KM_HOT))
+			continue;
+		double x = vals[p], rate = lin_rate(q, j, dz, x, k, eta, 0);
+		float *wj = w + (uint64_t)j * k;
+		double step = rate * x * uscale;
+		for (uint32_t r = 0; r < k; r++)
+			wj[r] = wj[r] - (float)(step * dz[r]);
+		if (reg && q->reg->per_feature_rate)
+			q->reg->stamp[j].c = rate;
+	}
+	if (bias_hot) {
+		double rate = lin_rate(q, q->d, dz, 1.0, k, eta, 0);
+		for (uint32_t r = 0; r < k; r++)
+			bias[r] = bias[r] - (float)(rate * dz[r]);
+	}
+	return loss;
 }
 
 #endif

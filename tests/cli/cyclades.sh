@@ -151,21 +151,11 @@ if [ -n "$data" ]; then
 	converges WordNet "$prepared/wordnet.train" "$prepared/wordnet.test" test_accuracy acc
 	converges ml-latest-small "$prepared/ml.train" "$prepared/ml.test" test_rmse rmse
 	# Fashion-MNIST: 784 dense pixels, so with batches of tens of rows most
-	# pixels are hot and read as they were when the batch began (a
-	# mini-batch step).  3 epochs, to keep the test short.  A shortfall is
-	# reported as a skip with the numbers, as engines.sh does for the other
-	# parallel engines, not hidden.
-	f="$prepared/fashion-mnist"
-	ref=$(metric "$f.train" "$f.test" test_accuracy -e 3)
-	got=$(metric "$f.train" "$f.test" test_accuracy -e 3 --engine cyclades -T 2)
-	if close "$got" "$ref" acc; then
-		pass "fashion-mnist (3 epochs): cyclades -T 2 test_accuracy $got vs serial $ref"
-	elif [ -n "$got" ] && [ -n "$ref" ]; then
-		skip "fashion-mnist (3 epochs): cyclades -T 2 test_accuracy $got vs serial $ref," \
-			"more than 0.3 points short (dense hot parameters)"
-	else
-		fail "fashion-mnist: cyclades -T 2 test_accuracy '$got' vs serial '$ref'"
-	fi
+	# pixels are hot: the test that their replay follows the serial run
+	# (an update of stale values made this 0.4 points short).  3 epochs, to
+	# keep the test short.
+	converges fashion-mnist "$prepared/fashion-mnist.train" "$prepared/fashion-mnist.test" \
+		test_accuracy acc -e 3
 else
 	for s in w8a WordNet ml-latest-small fashion-mnist; do
 		skip "$s: cyclades converges as serial does (DMLHOG_TEST_DATA not set)"
