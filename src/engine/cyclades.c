@@ -185,6 +185,15 @@ static inline void cy_clock(struct cy *h, struct cy_worker *w, size_t o)
 	}
 }
 
+/* A non-finite loss at window offset o: stop every worker. */
+static void cy_diverged(struct cy *h, struct cy_worker *w, size_t o, double loss)
+{
+	w->failed = 1;
+	w->bad_loss = loss;
+	w->bad_at = h->wfirst + o + 1;
+	__atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
+}
+
 /* hot: the sample touches a hot parameter (only such samples pay for
  * looking parameters up in hot_mark and recording derivatives). */
 static inline double cy_step(struct cy_worker *w, int mf, int hot, uint64_t i, double eta)
@@ -230,10 +239,7 @@ static void cy_exec(struct cy *h, struct cy_worker *w, unsigned b)
 			w->lq.zcold = w->mq.rec = h->rec + pos * h->recw;
 		double loss = cy_step(w, h->mf, hot, rows[pos], h->eta[o]);
 		if (!isfinite(loss)) {
-			w->failed = 1;
-			w->bad_loss = loss;
-			w->bad_at = h->wfirst + o + 1;
-			__atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
+			cy_diverged(h, w, o, loss);
 			return;
 		}
 		w->loss_sum += loss;
@@ -258,10 +264,7 @@ static void cy_replay_linear(struct cy *h, struct cy_worker *w, unsigned b)
 		double loss = lin_hot_replay(&w->lq, rows[pos], h->rec + pos * h->recw, h->eta[o],
 		                             w->lq.k);
 		if (!isfinite(loss)) {
-			w->failed = 1;
-			w->bad_loss = loss;
-			w->bad_at = h->wfirst + o + 1;
-			__atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
+			cy_diverged(h, w, o, loss);
 			return;
 		}
 	}

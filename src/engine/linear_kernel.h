@@ -155,6 +155,27 @@ ALWAYS_INLINE void lin_prefetch_features(const struct lin_kernel *q, uint64_t i,
 	}
 }
 
+/* The loss step of feature j (value x) given the derivatives dz, and
+ * the rate its regularisation stamp runs at until the next touch; j = d is
+ * the bias, which is neither scaled nor regularised. */
+ALWAYS_INLINE void lin_update(struct lin_kernel *q, uint32_t j, double x, const double *dz,
+                              double eta, double uscale, uint32_t k, int stamp_rate, int mode)
+{
+	int shared = mode & KM_ATOMIC;
+	double rate = lin_rate(q, j, dz, x, k, eta, mode);
+	float *wj = q->w + (uint64_t)j * k;
+	if (j == q->d) {
+		for (uint32_t r = 0; r < k; r++)
+			sh_storef(&wj[r], sh_loadf(&wj[r], shared) - (float)(rate * dz[r]), shared);
+		return;
+	}
+	double step = rate * x * uscale;
+	for (uint32_t r = 0; r < k; r++)
+		sh_storef(&wj[r], sh_loadf(&wj[r], shared) - (float)(step * dz[r]), shared);
+	if (stamp_rate)
+		sh_stored(&q->reg->stamp[j].c, rate, shared);
+}
+
 ALWAYS_INLINE int lin_is_hot(const struct lin_kernel *q, uint32_t j, int mode)
 {
 	return (mode & KM_HOT) && q->hot_mark[j] == q->hot_seq;
@@ -217,21 +238,11 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 	double uscale = lazy_update_scale(q->reg);
 	for (uint64_t p = 0; p < n; p++) {
 		uint32_t j = cols[p];
-		if (j >= q->d || lin_is_hot(q, j, mode))
-			continue;
-		double x = vals[p], rate = lin_rate(q, j, dz, x, k, eta, mode);
-		float *wj = w + (uint64_t)j * k;
-		double step = rate * x * uscale;
-		for (uint32_t r = 0; r < k; r++)
-			sh_storef(&wj[r], sh_loadf(&wj[r], shared) - (float)(step * dz[r]), shared);
-		if (reg && stamp_rate)
-			sh_stored(&q->reg->stamp[j].c, rate, shared);
+		if (j < q->d && !lin_is_hot(q, j, mode))
+			lin_update(q, j, vals[p], dz, eta, uscale, k, reg && stamp_rate, mode);
 	}
-	if (q->has_bias && !lin_is_hot(q, q->d, mode)) {
-		double rate = lin_rate(q, q->d, dz, 1.0, k, eta, mode);
-		for (uint32_t r = 0; r < k; r++)
-			sh_storef(&bias[r], sh_loadf(&bias[r], shared) - (float)(rate * dz[r]), shared);
-	}
+	if (q->has_bias && !lin_is_hot(q, q->d, mode))
+		lin_update(q, q->d, 1.0, dz, eta, uscale, k, 0, mode);
 	if (reg && !(mode & (KM_ATOMIC | KM_CLOCK))) {
 		lazy_advance(q->reg, eta);
 		if (lazy_needs_rebase(q->reg))
@@ -278,23 +289,14 @@ ALWAYS_INLINE double lin_hot_replay(struct lin_kernel *q, uint64_t i, const doub
 	if (!isfinite(loss))
 		return loss;
 	double uscale = lazy_update_scale(q->reg);
+	int stamp_rate = reg && q->reg->per_feature_rate;
 	for (uint64_t p = 0; p < n; p++) {
 		uint32_t j = cols[p];
-		if (j >= q->d || !lin_is_hot(q, j, KM_HOT))
-			continue;
-		double x = vals[p], rate = lin_rate(q, j, dz, x, k, eta, 0);
-		float *wj = w + (uint64_t)j * k;
-		double step = rate * x * uscale;
-		for (uint32_t r = 0; r < k; r++)
-			wj[r] = wj[r] - (float)(step * dz[r]);
-		if (reg && q->reg->per_feature_rate)
-			q->reg->stamp[j].c = rate;
+		if (j < q->d && lin_is_hot(q, j, KM_HOT))
+			lin_update(q, j, vals[p], dz, eta, uscale, k, stamp_rate, 0);
 	}
-	if (bias_hot) {
-		double rate = lin_rate(q, q->d, dz, 1.0, k, eta, 0);
-		for (uint32_t r = 0; r < k; r++)
-			bias[r] = bias[r] - (float)(rate * dz[r]);
-	}
+	if (bias_hot)
+		lin_update(q, q->d, 1.0, dz, eta, uscale, k, 0, 0);
 	return loss;
 }
 
