@@ -32,7 +32,7 @@ _dmlhog() {
 	--index-base) COMPREPLY=($(compgen -W "auto 0 1" -- "$cur")); return ;;
 	--task) COMPREPLY=($(compgen -W "auto binary multiclass regression mf" -- "$cur")); return ;;
 	--loss | --loss-function) COMPREPLY=($(compgen -W "logistic hinge sqhinge squared" -- "$cur")); return ;;
-	--lr-schedule) COMPREPLY=($(compgen -W "const invsqrt adagrad decay decay:0.9" -- "$cur")); return ;;
+	--lr-schedule) COMPREPLY=($(compgen -W "const invsqrt adagrad optimal decay decay:0.9" -- "$cur")); return ;;
 	--engine | --algo) COMPREPLY=($(compgen -W "serial hogwild locked cyclades" -- "$cur")); return ;;
 	--hot-params) COMPREPLY=($(compgen -W "auto off" -- "$cur")); return ;;
 	--bind) COMPREPLY=($(compgen -W "auto inherit compact spread numa none" -- "$cur")); return ;;

@@ -13,7 +13,11 @@ enum dmlhog_schedule {
 	DMLHOG_LR_INVSQRT,       /* eta / sqrt(1 + t / n)  (t in samples, n rows) */
 	DMLHOG_LR_DECAY,         /* eta * gamma^epoch (Hogwild!'s beta) */
 	DMLHOG_LR_ADAGRAD,       /* eta / sqrt(eps + sum g^2), per coordinate */
+	DMLHOG_LR_OPTIMAL,       /* 1 / (l2 (t0 + t)), t0 = 1 / (eta l2): Bottou's rule */
 };
+
+const char *dmlhog_schedule_name(enum dmlhog_schedule s);
+int dmlhog_schedule_parse(const char *s);        /* -1 if unknown */
 
 enum dmlhog_engine {
 	DMLHOG_ENGINE_SERIAL = 0,    /* one thread: the reference */

@@ -75,9 +75,11 @@ static void train_help(void)
 "Optimiser:\n"
 "      --engine E           serial|hogwild|locked|cyclades (default serial)\n"
 "      --algo E             alias of --engine\n"
-"      --lr X               base step size (default 0.1; mf 0.01)\n"
-"      --lr-schedule S      const|invsqrt|adagrad|decay[:G] (default adagrad;\n"
-"                           mf const; G default 0.9)\n"
+"      --lr X               base step size (default 0.1; mf 0.01; optimal:\n"
+"                           l2^(-1/4), Bottou's heuristic)\n"
+"      --lr-schedule S      const|invsqrt|adagrad|optimal|decay[:G] (default\n"
+"                           adagrad; mf const; G default 0.9); optimal is\n"
+"                           1/(l2 (t0 + t)), scikit-learn's SGD default\n"
 "  -e, --epochs N           passes over the data (default 10; mf 30)\n"
 "      --passes N           alias of --epochs\n"
 "      --early-stop P       stop after P epochs without a better holdout loss\n"
@@ -186,12 +188,6 @@ static const struct option train_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const schedule_names[] = {
-	[DMLHOG_LR_AUTO] = "auto", [DMLHOG_LR_CONST] = "const",
-	[DMLHOG_LR_INVSQRT] = "invsqrt", [DMLHOG_LR_DECAY] = "decay",
-	[DMLHOG_LR_ADAGRAD] = "adagrad",
-};
-
 static int parse_task(const char *s, enum dmlhog_task *out)
 {
 	int t = strcmp(s, "auto") == 0 ? DMLHOG_TASK_AUTO : dmlhog_task_parse(s);
@@ -227,19 +223,19 @@ static int parse_l2(const char *s, struct dmlhog_train_opts *o)
 	return cli_parse_double("--l2", comma + 1, 0, HUGE_VAL, &o->l2_item);
 }
 
-/* --lr-schedule const|invsqrt|adagrad|decay[:G] */
+/* --lr-schedule const|invsqrt|adagrad|optimal|decay[:G] */
 static int parse_schedule(const char *s, struct dmlhog_train_opts *o)
 {
 	if (strncmp(s, "decay:", 6) == 0) {
 		o->schedule = DMLHOG_LR_DECAY;
 		return cli_parse_double("--lr-schedule=decay", s + 6, 1e-9, 1, &o->decay);
 	}
-	for (size_t i = 0; i < sizeof schedule_names / sizeof schedule_names[0]; i++)
-		if (strcmp(s, schedule_names[i]) == 0) {
-			o->schedule = (enum dmlhog_schedule)i;
-			return 0;
-		}
-	cli_msg("--lr-schedule=%s: expected const|invsqrt|adagrad|decay[:G]", s);
+	int i = dmlhog_schedule_parse(s);
+	if (i >= 0) {
+		o->schedule = (enum dmlhog_schedule)i;
+		return 0;
+	}
+	cli_msg("--lr-schedule=%s: expected const|invsqrt|adagrad|optimal|decay[:G]", s);
 	return -1;
 }
 
@@ -619,8 +615,7 @@ static void config_kv(const struct train_cli *c, const struct dmlhog_train_opts 
 		kv_auto_num(l, "hot_params", o->hot_params == 0, o->hot_params);
 	kv_bool(l, "deterministic", o->deterministic);
 	kv_auto_num(l, "lr", o->lr <= 0, o->lr);
-	kv_str(l, "lr_schedule", (unsigned)o->schedule <= DMLHOG_LR_ADAGRAD ?
-	       schedule_names[o->schedule] : "auto");
+	kv_str(l, "lr_schedule", dmlhog_schedule_name(o->schedule));
 	kv_num(l, "decay", o->decay);
 	kv_auto_num(l, "epochs", o->epochs == 0, o->epochs);
 	kv_uint(l, "early_stop", o->early_stop);

@@ -226,6 +226,8 @@ static void cy_exec(struct cy *h, struct cy_worker *w, unsigned b)
 			if (q + 1 < len)
 				mf_prefetch_rows(&w->mq, rows[run[q + 1] & ~BATCH_RUN_HOT]);
 		} else {
+			if (q + 4 < len)
+				lin_prefetch_extent(&w->lq, rows[run[q + 4] & ~BATCH_RUN_HOT]);
 			if (q + 2 < len)
 				lin_prefetch_row(&w->lq, rows[run[q + 2] & ~BATCH_RUN_HOT]);
 			if (q + 1 < len)

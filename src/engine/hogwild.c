@@ -210,6 +210,8 @@ static void hw_run_epoch(struct hw *h, struct worker *w)
 			if (q + 1 < len)
 				mf_prefetch_rows(&w->mq, w->order[q + 1]);
 		} else {
+			if (q + 4 < len)
+				lin_prefetch_extent(&w->lq, w->order[q + 4]);
 			if (q + 2 < len)
 				lin_prefetch_row(&w->lq, w->order[q + 2]);
 			if (q + 1 < len)

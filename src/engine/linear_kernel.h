@@ -123,9 +123,15 @@ ALWAYS_INLINE double lin_rate(struct lin_kernel *q, uint32_t j, const double *dz
 }
 
 /* Rows come in random order, and their features at random: a serial
- * engine asks for row i two steps ahead (lin_prefetch_row), then for its
+ * engine asks for row i's extent four steps ahead (lin_prefetch_extent),
+ * its features two steps ahead (lin_prefetch_row), then for its
  * per-feature state one step ahead (lin_prefetch_features), so that the
  * cache misses of the next steps overlap this one's arithmetic. */
+ALWAYS_INLINE void lin_prefetch_extent(const struct lin_kernel *q, uint64_t i)
+{
+	__builtin_prefetch(q->data->row_ptr + i);
+}
+
 ALWAYS_INLINE void lin_prefetch_row(const struct lin_kernel *q, uint64_t i)
 {
 	const uint32_t *cols;
@@ -142,16 +148,19 @@ ALWAYS_INLINE void lin_prefetch_features(const struct lin_kernel *q, uint64_t i,
 	const uint32_t *cols;
 	const float *vals;
 	uint64_t n = dataset_row(q->data, i, &cols, &vals);
-	int reg = lazy_reg_active(q->reg) && !q->reg->scaled;
+	const float *w = q->w, *G = q->G;
+	const struct lazy_stamp *stamp = lazy_reg_active(q->reg) && !q->reg->scaled
+	                                 ? q->reg->stamp : NULL;
+	uint32_t d = q->d;
 	for (uint64_t p = 0; p < n; p++) {
 		uint32_t j = cols[p];
-		if (j >= q->d)
+		if (j >= d)
 			continue;
-		__builtin_prefetch(q->w + (uint64_t)j * k);
-		if (q->G)
-			__builtin_prefetch(q->G + j);
-		if (reg)
-			__builtin_prefetch(q->reg->stamp + j);
+		__builtin_prefetch(w + (uint64_t)j * k);
+		if (G)
+			__builtin_prefetch(G + j);
+		if (stamp)
+			__builtin_prefetch(stamp + j);
 	}
 }
 

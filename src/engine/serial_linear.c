@@ -23,6 +23,8 @@ static enum dmlhog_status linear_epoch(struct train_ctx *c, void *state, uint32_
 	rng_shuffle_u64(&s->rng, s->order, n);
 	for (uint64_t q = 0; q < n; q++) {
 		uint64_t i = s->order[q];
+		if (q + 4 < n)
+			lin_prefetch_extent(&s->q, s->order[q + 4]);
 		if (q + 2 < n)
 			lin_prefetch_row(&s->q, s->order[q + 2]);
 		if (q + 1 < n)

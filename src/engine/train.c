@@ -123,6 +123,8 @@ static void resolve_defaults(struct dmlhog_train_opts *o, uint64_t n)
 		o->l2_item = o->l2;
 	if (o->schedule == DMLHOG_LR_AUTO)
 		o->schedule = mf ? DMLHOG_LR_CONST : DMLHOG_LR_ADAGRAD;
+	if (o->lr <= 0 && o->schedule == DMLHOG_LR_OPTIMAL && o->l2 > 0)
+		o->lr = schedule_optimal_eta0(o->loss, o->l2);
 	if (o->lr <= 0)
 		o->lr = mf ? DEFAULT_MF_LR : DEFAULT_LINEAR_LR;
 	if (o->epochs == 0)
@@ -153,6 +155,22 @@ static enum dmlhog_status check_engine_opts(const struct dmlhog_train_opts *o,
 		return dmlhog_error_set(err, DMLHOG_E_USAGE,
 		        "--deterministic: --engine %s cannot promise the same bits for any thread "
 		        "count; use --engine cyclades (or serial)", name);
+	return DMLHOG_OK;
+}
+
+/* The 1 / (lambda t) rule is a rate for an L2-regularised (strongly
+ * convex) linear objective; it has nothing to divide by without one. */
+static enum dmlhog_status check_schedule(const struct dmlhog_train_opts *o,
+                                         struct dmlhog_error *err)
+{
+	if (o->schedule != DMLHOG_LR_OPTIMAL)
+		return DMLHOG_OK;
+	if (o->task == DMLHOG_TASK_MF)
+		return dmlhog_error_set(err, DMLHOG_E_USAGE,
+		        "--lr-schedule optimal is for linear models; use const or decay for mf");
+	if (!(o->l2 > 0))
+		return dmlhog_error_set(err, DMLHOG_E_USAGE,
+		        "--lr-schedule optimal needs --l2 > 0 (its rate is 1 / (l2 (t0 + t)))");
 	return DMLHOG_OK;
 }
 
@@ -394,8 +412,9 @@ enum dmlhog_status dmlhog_train(const dmlhog_dataset *train, const dmlhog_datase
 	    (s = resolve_task(&c.opts, train, labels, nl, err)) != DMLHOG_OK)
 		goto out;
 	resolve_defaults(&c.opts, train->n_rows);
-	c.sched = (struct schedule){ c.opts.schedule, c.opts.lr, c.opts.decay,
-	                             (double)train->n_rows };
+	if ((s = check_schedule(&c.opts, err)) != DMLHOG_OK)
+		goto out;
+	c.sched = schedule_make(&c.opts, train->n_rows);
 	if (!(c.model = model_for(&c.opts, train, labels, nl))) {
 		s = dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (model)");
 		goto out;

@@ -96,19 +96,6 @@ static const struct field opt_fields[] = {
 	OF(hot_params, F_INT), OF(deterministic, F_INT),
 };
 
-static const char *const schedule_names[] = {
-	[DMLHOG_LR_AUTO] = "auto", [DMLHOG_LR_CONST] = "const", [DMLHOG_LR_INVSQRT] = "invsqrt",
-	[DMLHOG_LR_DECAY] = "decay", [DMLHOG_LR_ADAGRAD] = "adagrad",
-};
-#define N_SCHEDULES (sizeof schedule_names / sizeof schedule_names[0])
-
-static int name_find(const char *const *names, unsigned n, const char *s)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (names[i] && strcmp(s, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
 
 static int field_applies(enum fkind k, enum dmlhog_task t)
 {
@@ -219,7 +206,7 @@ static int parse_value(const struct field *f, const char *s, void *base, struct 
 		*(enum dmlhog_engine *)p = (enum dmlhog_engine)i;
 		return 0;
 	case F_SCHEDULE:
-		if ((i = name_find(schedule_names, N_SCHEDULES, s)) < 0)
+		if ((i = dmlhog_schedule_parse(s)) < 0)
 			return -1;
 		*(enum dmlhog_schedule *)p = (enum dmlhog_schedule)i;
 		return 0;
@@ -274,7 +261,8 @@ static void put_value(FILE *f, const struct field *fl, const void *base, const s
 		break;
 	case F_SCHEDULE:
 		e = (unsigned)*(const enum dmlhog_schedule *)p;
-		fputs(e < N_SCHEDULES ? schedule_names[e] : "auto", f);
+		fputs(dmlhog_schedule_parse(dmlhog_schedule_name((enum dmlhog_schedule)e)) == (int)e
+		      ? dmlhog_schedule_name((enum dmlhog_schedule)e) : "auto", f);
 		break;
 	case F_U32: fprintf(f, "%" PRIu32, *(const uint32_t *)p); break;
 	case F_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;

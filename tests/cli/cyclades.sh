@@ -122,6 +122,8 @@ done
 # a batch must end where serial rebases.
 serial_equal "a9a const rate, L2 0.01, no bias" "$A9A" \
 	--lr-schedule const --lr 0.5 --l2 0.01 --no-bias -e 2
+# scikit-learn's 1 / (lambda (t0 + t)) rule: a new rate every sample
+serial_equal "a9a optimal rate, no bias" "$A9A" --lr-schedule optimal --no-bias -e 2
 if [ -n "$data" ]; then
 	serial_equal "WordNet softmax" "$prepared/wordnet.train" -e 2
 	serial_equal "ml-latest-small factorisation" "$prepared/ml.train" -e 3

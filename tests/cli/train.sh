@@ -46,6 +46,16 @@ if have_python; then
 	ok $? "json: test_auc >= 0.8"
 	python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["config"]; sys.exit(not (c["lr"] == 0.1 and c["lr_schedule"] == "adagrad" and c["epochs"] == 10))' "$T/out"
 	ok $? "json: config holds the resolved defaults (lr 0.1, adagrad, 10 epochs)"
+	# --lr-schedule optimal is scikit-learn SGDClassifier's rule: on a9a
+	# (32,561 rows, l2 = 1/n) its first rate is n^(1/4) = 13.43, and ten
+	# epochs land where SGDClassifier does (83.4 %; LIBLINEAR 85.0 %)
+	run "$DMLHOG" train --lr-schedule optimal --summary json --test "$top_srcdir/data/a9a.t" \
+		"$top_srcdir/data/a9a" opt.model
+	exit_is 0 "train --lr-schedule optimal"
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["config"]; sys.exit(not (abs(c["lr"] - 32561 ** 0.25) < 1e-9 and c["lr_schedule"] == "optimal"))' "$T/out"
+	ok $? "optimal: the first rate is l2^(-1/4) (Bottou's heuristic)"
+	ge "$(json_get test_accuracy)" 0.83
+	ok $? "optimal: a9a test accuracy >= 0.83 (got $(json_get test_accuracy))"
 else
 	skip "python3 not installed: JSON checks"
 fi
