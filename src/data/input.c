@@ -67,7 +67,7 @@ static int map_file(int fd, size_t size, struct input_buf *b)
 	void *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
 		return -1;
-	void *p = mmap(base, size, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
+	void *p = mmap(base, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
 	if (p == MAP_FAILED) {
 		munmap(base, len);
 		return -1;

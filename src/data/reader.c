@@ -1,9 +1,15 @@
 /* reader.c: read a file into a dataset with a parallel chunked parse.
  *
  * The whole (decompressed) text is in memory.  It is cut at newlines into
- * one chunk per thread; chunks are parsed independently into chunk-local
- * arrays, then concatenated with prefix sums.  Line numbers are counted per
- * chunk and made global afterwards, so an error names the same line
+ * one chunk per thread.  A first pass counts each chunk's lines and ':'
+ * bytes, upper bounds of its rows and entries; the data set's arrays are
+ * allocated once from their sum, every chunk parses straight into its own
+ * window of them, and the windows are closed up afterwards (a move only
+ * where comments, blank or bad lines made a bound loose).  So a read needs
+ * the parsed arrays once, not chunk copies besides; and the text pages of a
+ * mapped file are dropped from the process behind both passes, so its peak
+ * memory is about the size of the parsed data.  Line numbers are counted
+ * per chunk and made global afterwards, so an error names the same line
  * whatever the thread count: the earliest bad line in file order.
  */
 #ifdef HAVE_CONFIG_H
@@ -14,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "data/dataset.h"
 #include "data/input.h"
 #include "data/reader.h"
@@ -47,6 +55,8 @@ void dmlhog_read_opts_init(struct dmlhog_read_opts *o)
 
 int chunk_grow_rows(struct chunk *c, int triplet)
 {
+	if (c->fixed)           /* cannot happen: the bound is a line count */
+		return c->nomem = 1, -1;
 	uint64_t cap = c->cap_rows ? c->cap_rows * 2 : 1024;
 	double *l = realloc(c->label, cap * sizeof *l);
 	if (l)
@@ -72,6 +82,8 @@ int chunk_grow_rows(struct chunk *c, int triplet)
 
 int chunk_grow_nnz(struct chunk *c)
 {
+	if (c->fixed)           /* cannot happen: every entry has its ':' */
+		return c->nomem = 1, -1;
 	uint64_t cap = c->cap_nnz ? c->cap_nnz * 2 : 4096;
 	uint32_t *col = realloc(c->col, cap * sizeof *col);
 	if (col)
@@ -90,6 +102,34 @@ const char *reader_next_line(const struct chunk *c, const char *p)
 	return q ? q + 1 : c->end;
 }
 
+/* Text is dropped from the process in steps of this many bytes. */
+#define RELEASE_STEP ((size_t)8 << 20)
+
+/* Drop the whole pages of [from, to) of a file mapping from the process:
+ * they stay in the page cache, and a later read (an error message quoting
+ * a line) maps them back.  Only for file mappings: on anonymous memory
+ * MADV_DONTNEED would zero the text. */
+static void text_release(const char *from, const char *to)
+{
+	static long page;
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	if (page <= 0)
+		return;
+	uintptr_t a = ((uintptr_t)from + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t b = (uintptr_t)to & ~(uintptr_t)(page - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+static void chunk_release_upto(struct chunk *c, const char *p)
+{
+	if (c->release && (size_t)(p - c->released) >= RELEASE_STEP) {
+		text_release(c->released, p);
+		c->released = p;
+	}
+}
+
 /* Every line of the chunk through fn, checking now and then whether an
  * earlier chunk's error has made this one pointless. */
 static void chunk_parse_lines(struct chunk *c, chunk_line_fn fn)
@@ -97,16 +137,74 @@ static void chunk_parse_lines(struct chunk *c, chunk_line_fn fn)
 	const char *p = c->begin;
 	uint64_t line = 0;
 
+	c->released = c->begin;
 	while (p < c->end) {
 		line++;
-		if ((line & 4095) == 0 && chunk_should_cancel(c)) {
-			c->stopped = CHUNK_CANCELLED;
-			break;
+		if ((line & 4095) == 0) {
+			if (chunk_should_cancel(c)) {
+				c->stopped = CHUNK_CANCELLED;
+				break;
+			}
+			chunk_release_upto(c, p);
 		}
 		if (fn(c, line, &p) == LINE_STOP)
 			break;
 	}
+	if (c->release)
+		text_release(c->released, c->end);
 	c->lines = line;
+}
+
+/* Bytes equal to a and to b in [p, e), eight at a time: a zero byte of
+ * x = word ^ (a repeated) is one whose low seven bits and high bit are
+ * all clear, which ((x & 7f..) + 7f..) | x tests without carries between
+ * bytes. */
+static void count_two(const char *p, const char *e, char a, char b, uint64_t *na,
+                      uint64_t *nb)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, ones = 0x0101010101010101ULL;
+	const uint64_t pa = ones * (unsigned char)a, pb = ones * (unsigned char)b;
+	uint64_t ca = 0, cb = 0;
+	while (e - p >= 8 * 255) {
+		uint64_t acca = 0, accb = 0;     /* per byte lane, <= 255 each */
+		for (int k = 0; k < 255; k++, p += 8) {
+			uint64_t w, x, y;
+			memcpy(&w, p, 8);
+			x = w ^ pa;
+			y = ~(((x & lo7) + lo7) | x | lo7);
+			acca += y >> 7;
+			x = w ^ pb;
+			y = ~(((x & lo7) + lo7) | x | lo7);
+			accb += y >> 7;
+		}
+		const uint64_t m = 0x00ff00ff00ff00ffULL, h = 0x0001000100010001ULL;
+		ca += (((acca & m) + ((acca >> 8) & m)) * h) >> 48;
+		cb += (((accb & m) + ((accb >> 8) & m)) * h) >> 48;
+	}
+	for (; p < e; p++) {
+		ca += *p == a;
+		cb += *p == b;
+	}
+	*na += ca;
+	*nb += cb;
+}
+
+/* Upper bounds of chunk c's rows (its lines) and entries (its ':'),
+ * counted a window at a time so that a mapped file's pages can be
+ * released behind the count too. */
+static void chunk_bounds(struct chunk *c, uint64_t *rows, uint64_t *nnz)
+{
+	uint64_t lines = 0, colons = 0;
+	for (const char *p = c->begin; p < c->end; p += RELEASE_STEP) {
+		const char *e = (size_t)(c->end - p) > RELEASE_STEP ? p + RELEASE_STEP : c->end;
+		count_two(p, e, '\n', ':', &lines, &colons);
+		if (c->release)
+			text_release(p, e);
+	}
+	if (c->end > c->begin && c->end[-1] != '\n')
+		lines++;             /* the last line has no newline */
+	*rows = lines;
+	*nnz = colons;
 }
 
 int chunk_should_cancel(const struct chunk *c)
@@ -294,6 +392,7 @@ struct parse_job {
 	int nchunks;
 	struct chunk *ch;
 	int cancel_before;
+	int release;                    /* the text is a file mapping (chunk.release) */
 };
 
 #define notice(o, ...) notice_send((o)->notice, (o)->notice_ctx, __VA_ARGS__)
@@ -311,12 +410,15 @@ static int reader_threads(const struct dmlhog_read_opts *o, size_t len)
 
 static void chunk_free(struct chunk *c)
 {
+	if (c->fixed)            /* windows of the data set's arrays */
+		goto forget;
 	free(c->label);
 	free(c->row_ptr);
 	free(c->user);
 	free(c->item);
 	free(c->col);
 	free(c->val);
+forget:
 	c->label = NULL;
 	c->row_ptr = c->user = c->item = NULL;
 	c->col = NULL;
@@ -328,7 +430,9 @@ static void chunk_run(struct parse_job *job, struct chunk *c)
 	size_t bytes = (size_t)(c->end - c->begin);
 	int triplet = job->format == DMLHOG_FORMAT_TRIPLET;
 
-	/* First guesses from the byte count: a row is rarely under 16 bytes
+	if (c->fixed)
+		goto parse;
+	/* A chunk of its own (re-reading for an error message).  First guesses from the byte count: a row is rarely under 16 bytes
 	 * and an index:value pair under 6; both arrays grow when wrong. */
 	c->cap_rows = bytes / 16 + 16;
 	c->cap_nnz = triplet ? 0 : bytes / 6 + 16;
@@ -345,6 +449,7 @@ static void chunk_run(struct parse_job *job, struct chunk *c)
 		c->nomem = 1;
 		return;
 	}
+parse:
 	if (!triplet)
 		c->row_ptr[0] = 0;
 	chunk_parse_lines(c, triplet ? triplet_line : svmlight_line);
@@ -490,78 +595,105 @@ static void job_notice_qid(const struct parse_job *job)
 	}
 }
 
-/* Steal the only chunk's arrays (shrunk to size), so a one-thread read
- * makes no second copy. */
-static void assemble_single(struct chunk *c, dmlhog_dataset *d, int base)
+/* Allocate d's arrays from the chunks' bounds and give every chunk its
+ * window: rows at R0 (row_ptr at R0 + j: a chunk's row_ptr has one entry
+ * more than its rows), entries at Z0.  Pages never written cost nothing,
+ * so loose bounds only cost address space. */
+static int job_layout(struct parse_job *job, dmlhog_dataset *d, const uint64_t *rb,
+                      const uint64_t *zb)
 {
-	uint64_t n = c->rows ? c->rows : 1, nz = c->nnz ? c->nnz : 1;
-	double *l = realloc(c->label, n * sizeof *l);
-	d->label = l ? l : c->label;
+	uint64_t rows = 0, nnz = 0;
+	int nc = job->nchunks;
+	for (int j = 0; j < nc; j++) {
+		rows += rb[j];
+		nnz += zb[j];
+	}
+	d->label = big_alloc(rows * sizeof *d->label);
 	if (d->format == DMLHOG_FORMAT_TRIPLET) {
-		uint64_t *u = realloc(c->user, n * sizeof *u), *i = realloc(c->item, n * sizeof *i);
-		d->user_raw = u ? u : c->user;
-		d->item_raw = i ? i : c->item;
+		d->user_raw = big_alloc(rows * sizeof *d->user_raw);
+		d->item_raw = big_alloc(rows * sizeof *d->item_raw);
+		if (!d->label || !d->user_raw || !d->item_raw)
+			return -1;
 	} else {
-		uint64_t *r = realloc(c->row_ptr, (c->rows + 1) * sizeof *r);
-		uint32_t *col = realloc(c->col, nz * sizeof *col);
-		float *val = realloc(c->val, nz * sizeof *val);
-		d->row_ptr = r ? r : c->row_ptr;
-		d->col = col ? col : c->col;
-		d->val = val ? val : c->val;
-		if (base == 1)
-			for (uint64_t k = 0; k < c->nnz; k++)
-				d->col[k]--;
+		d->row_ptr = big_alloc((rows + (uint64_t)nc + 1) * sizeof *d->row_ptr);
+		d->col = big_alloc(nnz * sizeof *d->col);
+		d->val = big_alloc(nnz * sizeof *d->val);
+		if (!d->label || !d->row_ptr || !d->col || !d->val)
+			return -1;
 	}
-	memset(c, 0, sizeof *c);
-}
-
-static int assemble_alloc(dmlhog_dataset *d)
-{
-	uint64_t n = d->n_rows ? d->n_rows : 1, nz = d->nnz ? d->nnz : 1;
-	d->label = big_alloc(n * sizeof *d->label);
-	if (d->format == DMLHOG_FORMAT_TRIPLET) {
-		d->user_raw = big_alloc(n * sizeof *d->user_raw);
-		d->item_raw = big_alloc(n * sizeof *d->item_raw);
-		return d->label && d->user_raw && d->item_raw ? 0 : -1;
+	for (uint64_t j = 0, r = 0, z = 0; j < (uint64_t)nc; r += rb[j], z += zb[j], j++) {
+		struct chunk *c = &job->ch[j];
+		c->fixed = 1;
+		c->cap_rows = rb[j];
+		c->cap_nnz = zb[j];
+		c->label = d->label + r;
+		if (d->format == DMLHOG_FORMAT_TRIPLET) {
+			c->user = d->user_raw + r;
+			c->item = d->item_raw + r;
+		} else {
+			c->row_ptr = d->row_ptr + r + j;
+			c->col = d->col + z;
+			c->val = d->val + z;
+		}
 	}
-	d->row_ptr = big_alloc((d->n_rows + 1) * sizeof *d->row_ptr);
-	d->col = big_alloc(nz * sizeof *d->col);
-	d->val = big_alloc(nz * sizeof *d->val);
-	if (!d->label || !d->row_ptr || !d->col || !d->val)
-		return -1;
-	d->row_ptr[0] = 0;
 	return 0;
 }
 
-/* Copy chunk c into d at row r0 / entry z0. */
-static void assemble_chunk(dmlhog_dataset *d, const struct chunk *c, uint64_t r0,
-                           uint64_t z0, int base)
+/* Close the windows up in chunk order: a chunk's data only ever moves
+ * down, onto space its predecessors did not fill, so order is all the
+ * safety memmove needs.  Indices lose the base on the way (1-based files
+ * become 0-based), in parallel when nothing has to move. */
+static void job_compact(struct parse_job *job, dmlhog_dataset *d, int base)
 {
-	memcpy(d->label + r0, c->label, c->rows * sizeof *c->label);
-	if (d->format == DMLHOG_FORMAT_TRIPLET) {
-		memcpy(d->user_raw + r0, c->user, c->rows * sizeof *c->user);
-		memcpy(d->item_raw + r0, c->item, c->rows * sizeof *c->item);
+	int nc = job->nchunks, moved = 0;
+	uint64_t r = 0, z = 0;
+	uint64_t z0[256];
+	for (int j = 0; j < nc; j++) {
+		struct chunk *c = &job->ch[j];
+		if (c->label != d->label + r) {
+			memmove(d->label + r, c->label, c->rows * sizeof *d->label);
+			if (d->format == DMLHOG_FORMAT_TRIPLET) {
+				memmove(d->user_raw + r, c->user, c->rows * sizeof *d->user_raw);
+				memmove(d->item_raw + r, c->item, c->rows * sizeof *d->item_raw);
+			}
+		}
+		if (d->format != DMLHOG_FORMAT_TRIPLET) {
+			/* ascending: entry r + i is written after c->row_ptr[i],
+			 * which sits at or above it, has been read */
+			for (uint64_t i = 1; i <= c->rows; i++)
+				d->row_ptr[r + i] = z + c->row_ptr[i];
+			if (c->col != d->col + z) {
+				memmove(d->col + z, c->col, c->nnz * sizeof *d->col);
+				memmove(d->val + z, c->val, c->nnz * sizeof *d->val);
+				moved = 1;
+			}
+		}
+		z0[j] = z;
+		r += c->rows;
+		z += c->nnz;
+	}
+	if (d->format == DMLHOG_FORMAT_TRIPLET || base == 0)
+		return;
+	const uint32_t shift = (uint32_t)base;
+	if (moved) {
+		for (uint64_t k = 0; k < z; k++)
+			d->col[k] -= shift;
 		return;
 	}
-	for (uint64_t i = 1; i <= c->rows; i++)
-		d->row_ptr[r0 + i] = z0 + c->row_ptr[i];
-	uint32_t *col = d->col + z0;
-	const uint32_t shift = (uint32_t)base;
-	for (uint64_t k = 0; k < c->nnz; k++)
-		col[k] = c->col[k] - shift;
-	memcpy(d->val + z0, c->val, c->nnz * sizeof *c->val);
+#pragma omp parallel for num_threads(nc) schedule(static, 1)
+	for (int j = 0; j < nc; j++) {
+		uint32_t *col = d->col + z0[j];
+		for (uint64_t k = 0; k < job->ch[j].nnz; k++)
+			col[k] -= shift;
+	}
 }
 
-static enum dmlhog_status job_assemble(struct parse_job *job, dmlhog_dataset *d, int base,
-                                       struct dmlhog_error *err)
+/* The totals, then the arrays shrunk to them (shrinking moves nothing). */
+static void job_finish(struct parse_job *job, dmlhog_dataset *d, int base)
 {
-	uint64_t r0[256], z0[256];
 	uint32_t max_index = 0;
-
 	for (int j = 0; j < job->nchunks; j++) {
 		const struct chunk *c = &job->ch[j];
-		r0[j] = d->n_rows;
-		z0[j] = d->nnz;
 		d->n_rows += c->rows;
 		d->nnz += c->nnz;
 		if (c->nnz && c->max_index > max_index)
@@ -569,18 +701,21 @@ static enum dmlhog_status job_assemble(struct parse_job *job, dmlhog_dataset *d,
 	}
 	d->index_base = base;
 	d->n_cols = d->nnz ? max_index + 1 - (uint32_t)base : 0;
-	if (job->nchunks == 1) {
-		assemble_single(&job->ch[0], d, base);
-		return DMLHOG_OK;
+	job_compact(job, d, base);
+	if (d->format == DMLHOG_FORMAT_SVMLIGHT)
+		d->row_ptr[0] = 0;
+#define SHRINK(p, n) do { void *q_ = realloc((p), (n) ? (n) * sizeof *(p) : 1); \
+		if (q_) (p) = q_; } while (0)
+	SHRINK(d->label, d->n_rows);
+	if (d->format == DMLHOG_FORMAT_TRIPLET) {
+		SHRINK(d->user_raw, d->n_rows);
+		SHRINK(d->item_raw, d->n_rows);
+	} else {
+		SHRINK(d->row_ptr, d->n_rows + 1);
+		SHRINK(d->col, d->nnz);
+		SHRINK(d->val, d->nnz);
 	}
-	if (assemble_alloc(d) != 0)
-		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "%s: out of memory for %llu rows and %llu entries", job->name, (unsigned long long)d->n_rows, (unsigned long long)d->nnz);
-#pragma omp parallel for num_threads(job->nchunks) schedule(static, 1)
-	for (int j = 0; j < job->nchunks; j++) {
-		assemble_chunk(d, &job->ch[j], r0[j], z0[j], base);
-		chunk_free(&job->ch[j]);     /* lowers the peak a little */
-	}
-	return DMLHOG_OK;
+#undef SHRINK
 }
 
 static enum dmlhog_status job_parse(struct parse_job *job, const char *begin,
@@ -596,6 +731,17 @@ static enum dmlhog_status job_parse(struct parse_job *job, const char *begin,
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "%s: out of memory", job->name);
 	job->cancel_before = job->nchunks;
 	job_split(job, begin, end);
+	uint64_t rb[256], zb[256];
+#pragma omp parallel for num_threads(job->nchunks) schedule(static, 1)
+	for (int j = 0; j < job->nchunks; j++) {
+		job->ch[j].release = job->release;
+		chunk_bounds(&job->ch[j], &rb[j], &zb[j]);
+	}
+	if (job_layout(job, d, rb, zb) != 0) {
+		st = dmlhog_error_set(err, DMLHOG_E_NOMEM, "%s: out of memory for the parsed data",
+		                      job->name);
+		goto out;
+	}
 #pragma omp parallel for num_threads(job->nchunks) schedule(static, 1)
 	for (int j = 0; j < job->nchunks; j++)
 		chunk_run(job, &job->ch[j]);
@@ -605,8 +751,9 @@ static enum dmlhog_status job_parse(struct parse_job *job, const char *begin,
 		job_notice_qid(job);
 		job_notice_skipped(job, skipped);
 		d->skipped_lines = skipped;
-		st = job_assemble(job, d, base, err);
+		job_finish(job, d, base);
 	}
+out:
 	for (int j = 0; j < job->nchunks; j++)
 		chunk_free(&job->ch[j]);
 	free(job->ch);
@@ -635,7 +782,7 @@ static enum dmlhog_status reader_check_binary(const char *name, const char *buf,
 
 /* Parse an in-memory buffer (buf[len] == '\0'). */
 static enum dmlhog_status reader_parse(const char *name, const char *buf, size_t len,
-                                       const struct dmlhog_read_opts *o,
+                                       int mapped, const struct dmlhog_read_opts *o,
                                        dmlhog_dataset **out, struct dmlhog_error *err)
 {
 	struct parse_job job;
@@ -646,6 +793,7 @@ static enum dmlhog_status reader_parse(const char *name, const char *buf, size_t
 	job.name = name;
 	job.opts = o;
 	job.format = o->format;
+	job.release = mapped;
 	if (job.format == DMLHOG_FORMAT_AUTO) {
 		job.format = reader_detect_format(buf, len, &why);
 		if (job.format == DMLHOG_FORMAT_TRIPLET)
@@ -714,7 +862,7 @@ enum dmlhog_status dmlhog_dataset_read(const char *path, const struct dmlhog_rea
 		return st;
 	if ((st = input_read(path, &b, err)) != DMLHOG_OK)
 		return st;
-	st = reader_parse(input_display_name(path), b.data, b.len, opts, out, err);
+	st = reader_parse(input_display_name(path), b.data, b.len, b.map_len > 0, opts, out, err);
 	input_free(&b);
 	return st;
 }

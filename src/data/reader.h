@@ -1,9 +1,9 @@
 /* reader.h: the chunked parser shared by the svmlight and triplet readers.
  *
  * reader.c splits the input buffer at newlines into one chunk per thread;
- * each chunk is parsed on its own into chunk-local arrays (line numbers are
- * chunk-local too), then reader.c concatenates the chunks with prefix sums
- * and turns chunk-local error positions into global ones.
+ * each chunk is parsed on its own into its window of the data set's arrays
+ * (line numbers are chunk-local too), then reader.c closes the gaps between
+ * the windows and turns chunk-local error positions into global ones.
  */
 #ifndef DMLHOG_DATA_READER_H
 #define DMLHOG_DATA_READER_H
@@ -63,6 +63,13 @@ struct chunk {
 	struct chunk_err first_bad, last_bad;
 	int nomem;              /* allocation failed: the chunk stopped */
 	int stopped;            /* CHUNK_LIMIT or CHUNK_CANCELLED */
+
+	/* memory: fixed = the arrays are windows of the data set's own arrays,
+	 * sized by upper bounds counted beforehand (they never grow); release
+	 * = [begin, end) is a file mapping whose pages behind the parser are
+	 * dropped from the process as it goes (released: up to where) */
+	int fixed, release;
+	const char *released;
 };
 
 /* A line parser: consumes the line at *pp (advancing it past the line)

@@ -14,7 +14,9 @@
  * {-1, +1}, class indices, regression targets, or dense MF ids. */
 struct targets {
 	uint64_t n;
-	double *y;          /* binary +-1, regression target, or rating */
+	const double *y;    /* binary +-1, regression target, or rating: the data
+	                     * set's own labels where they are that already */
+	double *y_own;      /* y when it had to be made (binary), else NULL */
 	uint32_t *cls;      /* multiclass: class index, UINT32_MAX if unknown */
 	uint32_t *user, *item;   /* MF: dense ids, IDMAP_NONE if unseen */
 };

@@ -176,7 +176,7 @@ static enum dmlhog_status check_schedule(const struct dmlhog_train_opts *o,
 
 static void targets_free(struct targets *t)
 {
-	free(t->y);
+	free(t->y_own);
 	free(t->cls);
 	free(t->user);
 	free(t->item);
@@ -191,7 +191,10 @@ static enum dmlhog_status targets_make(const dmlhog_model *m, const dmlhog_datas
 	uint64_t n = d->n_rows;
 	memset(t, 0, sizeof *t);
 	t->n = n;
-	if (m->task != DMLHOG_TASK_MULTICLASS && !(t->y = malloc(n * sizeof *t->y + 1)))
+	/* ratings and regression targets are the labels as read: no copy */
+	if (m->task == DMLHOG_TASK_MF || m->task == DMLHOG_TASK_REGRESSION)
+		t->y = d->label;
+	if (m->task == DMLHOG_TASK_BINARY && !(t->y = t->y_own = malloc(n * sizeof *t->y + 1)))
 		goto nomem;
 	if (m->task == DMLHOG_TASK_MF) {
 		t->user = malloc(n * sizeof *t->user + 1);
@@ -201,7 +204,6 @@ static enum dmlhog_status targets_make(const dmlhog_model *m, const dmlhog_datas
 		for (uint64_t i = 0; i < n; i++) {
 			t->user[i] = idmap_find(m->users, d->user_raw[i]);
 			t->item[i] = idmap_find(m->items, d->item_raw[i]);
-			t->y[i] = d->label[i];
 		}
 	} else if (m->task == DMLHOG_TASK_MULTICLASS) {
 		if (!(t->cls = malloc(n * sizeof *t->cls + 1)))
@@ -217,10 +219,8 @@ static enum dmlhog_status targets_make(const dmlhog_model *m, const dmlhog_datas
 			double l = d->label[i];
 			/* a label of neither class (0/1 test file for a +-1 model)
 			 * goes to the nearer one */
-			t->y[i] = l == pos ? 1 : l == neg ? -1 : l > mid ? 1 : -1;
+			t->y_own[i] = l == pos ? 1 : l == neg ? -1 : l > mid ? 1 : -1;
 		}
-	} else {
-		memcpy(t->y, d->label, n * sizeof *t->y);
 	}
 	return DMLHOG_OK;
 nomem:
