@@ -548,7 +548,9 @@ set key outside right top vertical
 set xtics rotate by -30
 %s
 set yrange [%s:*]
-%splot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i)
+# gnuplot's default palette has 8 colours: more series would share them
+COLORS = "#9400d3 #009e73 #56b4e9 #e69f00 #f0e442 #0072b2 #e51e10 #000000 #8c564b #ff69b4 #7f7f7f #bcbd22 #17becf #2ca02c #ff7f0e #1f1f7a"
+%splot for [i=2:%d] "%s" using i:xtic(1) title columnheader(i) lc rgb word(COLORS, (i - 2) %% 16 + 1)
 """ % (title, ylabel, "set logscale y" if logscale else "unset logscale y",
        "*" if logscale else "0", extra, len(confs) + 1, dat)
 
