@@ -9,7 +9,10 @@ is the Hogwild form of torch.multiprocessing: model.share_memory(), N
 processes each running SGD on its shard of the ratings without locks,
 torch.set_num_threads(1) in each.  The test RMSE is computed after every
 epoch with the workers paused (not timed).  Mini-batch size changes both
-speed and RMSE: it is in the output, so compare at equal RMSE.
+speed and RMSE: it is in the output, so compare at equal RMSE.  With
+--time-limit a run stops at the first mini-batch past the limit, inside an
+epoch if need be (one epoch of 25 million ratings takes PyTorch minutes);
+epochs and the trace then count fractions of an epoch.
 
 Input: 'user item rating' lines (whitespace; any further columns ignored)
 or CSV with an optional header.  Test ids never seen in training predict
@@ -73,7 +76,9 @@ class MF(torch.nn.Module):
         return pred, (pu * pu).sum(1) + (qi * qi).sum(1) + bu * bu + bi * bi
 
 
-def train_epoch(model, opt, u, i, r, batch, l2, gen):
+def train_epoch(model, opt, u, i, r, batch, l2, gen, deadline=None):
+    """One pass in a fresh order; with a deadline (time.monotonic()), stop
+    at the first mini-batch past it.  Returns the ratings trained on."""
     perm = torch.randperm(len(r), generator=gen)
     for s in range(0, len(r), batch):
         b = perm[s:s + batch]
@@ -82,6 +87,9 @@ def train_epoch(model, opt, u, i, r, batch, l2, gen):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if deadline is not None and (s // batch) % 64 == 63 and time.monotonic() >= deadline:
+            return min(s + batch, len(r))
+    return len(r)
 
 
 def rmse(model, u, i, r):
@@ -93,13 +101,14 @@ def rmse(model, u, i, r):
     return (se / max(len(r), 1)) ** 0.5
 
 
-def worker(rank, model, data, a, barrier, stop):
+def worker(rank, model, data, a, barrier, stop, deadline, done):
     torch.set_num_threads(1)
     u, i, r = data
     opt = torch.optim.SGD(model.parameters(), lr=a.lr)
     gen = torch.Generator().manual_seed(a.seed + 1 + rank)
     for _ in range(a.epochs):
-        train_epoch(model, opt, u, i, r, a.batch, a.l2, gen)
+        d = deadline.value if deadline.value > 0 else None
+        done[rank] += train_epoch(model, opt, u, i, r, a.batch, a.l2, gen, d)
         barrier.wait()      # epoch done: the parent scores the test set
         barrier.wait()      # scored: go on, or stop
         if stop.value:
@@ -118,7 +127,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--procs", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=0,
-                    help="stop after the epoch that passes this many training seconds")
+                    help="stop at the first mini-batch past this many training seconds")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -136,16 +145,18 @@ def main():
     u, i, r, tu, ti, tr = map(tt, (u, i, r, tu, ti, tr))
 
     n = len(r)
-    trace, train_s, epochs = [], 0.0, 0
+    trace, train_s, epochs, updates = [], 0.0, 0, 0
     if a.procs <= 1:
         opt = torch.optim.SGD(model.parameters(), lr=a.lr)
         gen = torch.Generator().manual_seed(a.seed + 1)
         for epoch in range(1, a.epochs + 1):
             t0 = time.monotonic()
-            train_epoch(model, opt, u, i, r, a.batch, a.l2, gen)
+            deadline = t0 + a.time_limit - train_s if a.time_limit else None
+            updates += train_epoch(model, opt, u, i, r, a.batch, a.l2, gen, deadline)
             train_s += time.monotonic() - t0
             epochs = epoch
-            trace.append([epoch, round(train_s, 6), rmse(model, tu, ti, tr)])
+            # a partial last epoch is recorded as its fraction
+            trace.append([round(updates / n, 4), round(train_s, 6), rmse(model, tu, ti, tr)])
             if a.time_limit and train_s >= a.time_limit:
                 break
     else:
@@ -153,9 +164,13 @@ def main():
         order = torch.randperm(n, generator=torch.Generator().manual_seed(a.seed))
         shards = [order[k::a.procs] for k in range(a.procs)]
         barrier, stop = mp.Barrier(a.procs + 1), mp.Value("i", 0)
+        deadline, done = mp.Value("d", 0.0), mp.Array("q", a.procs)
         procs = [mp.Process(target=worker,
-                            args=(k, model, (u[s], i[s], r[s]), a, barrier, stop))
+                            args=(k, model, (u[s], i[s], r[s]), a, barrier, stop, deadline, done))
                  for k, s in enumerate(shards)]
+        # workers read the deadline as an epoch starts: set before each start
+        if a.time_limit:
+            deadline.value = time.monotonic() + a.time_limit
         for p in procs:
             p.start()
         t0 = time.monotonic()
@@ -163,10 +178,13 @@ def main():
             barrier.wait()
             train_s += time.monotonic() - t0
             epochs = epoch
-            trace.append([epoch, round(train_s, 6), rmse(model, tu, ti, tr)])
+            updates = sum(done[:])
+            trace.append([round(updates / n, 4), round(train_s, 6), rmse(model, tu, ti, tr)])
             if a.time_limit and train_s >= a.time_limit:
                 stop.value = 1
             t0 = time.monotonic()
+            if a.time_limit:
+                deadline.value = t0 + a.time_limit - train_s
             barrier.wait()
             if stop.value:
                 break
@@ -175,12 +193,11 @@ def main():
 
     rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    updates = n * epochs
     print(json.dumps({
         "dataset": a.dataset, "system": "pytorch",
         "engine": "hogwild" if a.procs > 1 else "single", "threads": max(a.procs, 1),
         "load_s": load_s, "train_s": train_s, "wall_s": time.monotonic() - T_START,
-        "epochs": epochs, "rows": n, "nnz": None,
+        "epochs": round(updates / n, 4), "rows": n, "nnz": None,
         "samples_per_s": updates / train_s if train_s > 0 else None, "nnz_per_s": None,
         "metric": "test_rmse", "value": trace[-1][2] if trace else None,
         "peak_rss_kb": rss,

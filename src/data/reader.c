@@ -109,15 +109,10 @@ const char *reader_next_line(const struct chunk *c, const char *p)
  * they stay in the page cache, and a later read (an error message quoting
  * a line) maps them back.  Only for file mappings: on anonymous memory
  * MADV_DONTNEED would zero the text. */
-static void text_release(const char *from, const char *to)
+static void text_release(const char *from, const char *to, uintptr_t page)
 {
-	static long page;
-	if (!page)
-		page = sysconf(_SC_PAGESIZE);
-	if (page <= 0)
-		return;
-	uintptr_t a = ((uintptr_t)from + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
-	uintptr_t b = (uintptr_t)to & ~(uintptr_t)(page - 1);
+	uintptr_t a = ((uintptr_t)from + page - 1) & ~(page - 1);
+	uintptr_t b = (uintptr_t)to & ~(page - 1);
 	if (b > a)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
@@ -125,7 +120,7 @@ static void text_release(const char *from, const char *to)
 static void chunk_release_upto(struct chunk *c, const char *p)
 {
 	if (c->release && (size_t)(p - c->released) >= RELEASE_STEP) {
-		text_release(c->released, p);
+		text_release(c->released, p, c->page);
 		c->released = p;
 	}
 }
@@ -151,7 +146,7 @@ static void chunk_parse_lines(struct chunk *c, chunk_line_fn fn)
 			break;
 	}
 	if (c->release)
-		text_release(c->released, c->end);
+		text_release(c->released, c->end, c->page);
 	c->lines = line;
 }
 
@@ -199,7 +194,7 @@ static void chunk_bounds(struct chunk *c, uint64_t *rows, uint64_t *nnz)
 		const char *e = (size_t)(c->end - p) > RELEASE_STEP ? p + RELEASE_STEP : c->end;
 		count_two(p, e, '\n', ':', &lines, &colons);
 		if (c->release)
-			text_release(p, e);
+			text_release(p, e, c->page);
 	}
 	if (c->end > c->begin && c->end[-1] != '\n')
 		lines++;             /* the last line has no newline */
@@ -732,11 +727,14 @@ static enum dmlhog_status job_parse(struct parse_job *job, const char *begin,
 	job->cancel_before = job->nchunks;
 	job_split(job, begin, end);
 	uint64_t rb[256], zb[256];
-#pragma omp parallel for num_threads(job->nchunks) schedule(static, 1)
+	long page = sysconf(_SC_PAGESIZE);
 	for (int j = 0; j < job->nchunks; j++) {
-		job->ch[j].release = job->release;
-		chunk_bounds(&job->ch[j], &rb[j], &zb[j]);
+		job->ch[j].release = job->release && page > 0;
+		job->ch[j].page = page > 0 ? (uintptr_t)page : 0;
 	}
+#pragma omp parallel for num_threads(job->nchunks) schedule(static, 1)
+	for (int j = 0; j < job->nchunks; j++)
+		chunk_bounds(&job->ch[j], &rb[j], &zb[j]);
 	if (job_layout(job, d, rb, zb) != 0) {
 		st = dmlhog_error_set(err, DMLHOG_E_NOMEM, "%s: out of memory for the parsed data",
 		                      job->name);

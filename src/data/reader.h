@@ -70,6 +70,7 @@ struct chunk {
 	 * dropped from the process as it goes (released: up to where) */
 	int fixed, release;
 	const char *released;
+	uintptr_t page;         /* the page size, for release */
 };
 
 /* A line parser: consumes the line at *pp (advancing it past the line)
