@@ -39,7 +39,8 @@ static double run(double l1, double l2, int adagrad, int steps, uint64_t seed, i
 				continue;
 			touched[j] = 1;
 			lazy_catch_up(&r, (uint32_t)j, lazy + j * K, K);
-			double step = adagrad ? 0.05 + rng_uniform(&g) : eta;
+			/* AdaGrad's rates are floats (computed and stored so) */
+			double step = adagrad ? (float)(0.05 + rng_uniform(&g)) : eta;
 			for (int c = 0; c < K; c++) {
 				double grad = rng_uniform(&g) - 0.5;
 				eager[j * K + c] -= step * grad;

@@ -73,7 +73,7 @@ struct cy {
 	uint64_t *order;            /* this epoch's permutation, drawn as serial draws it */
 	struct rng rng;
 	struct lazy_reg reg;        /* linear: the serial run's regulariser */
-	float *G, *Gu, *Gi;         /* AdaGrad accumulators */
+	float *Gu, *Gi;             /* MF AdaGrad accumulators */
 	struct conflict_src src;
 	uint32_t B, tau;
 	double bound;               /* Cyclades' n / (2 Delta), for the report */
@@ -327,7 +327,7 @@ static void cy_rebase(struct cy *h, struct cy_worker *w, unsigned b)
 				wj[x] *= P;
 		else
 			lazy_catch_up(r, j, wj, k);
-		r->stamp[j] = (struct lazy_stamp){ 1, 0 };
+		r->stamp[j] = (struct lazy_stamp){ .p = 1, .c = 0 };
 	}
 }
 
@@ -485,7 +485,6 @@ static void cy_fini(void *state)
 	free(h->hot_mark[0]);
 	free(h->hot_mark[1]);
 	free(h->order);
-	free(h->G);
 	free(h->Gu);
 	free(h->Gi);
 	free(h->w);
@@ -548,9 +547,6 @@ static enum dmlhog_status cy_alloc(struct cy *h, struct dmlhog_error *err)
 		h->Gu = calloc((size_t)m->n_users + 1, sizeof *h->Gu);
 		h->Gi = calloc((size_t)m->n_items + 1, sizeof *h->Gi);
 		bad |= !h->Gu || !h->Gi;
-	} else if (adagrad) {
-		h->G = calloc((size_t)m->n_features + 1, sizeof *h->G);
-		bad |= !h->G;
 	}
 	if (bad)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%llu rows, batch %u)",
@@ -583,7 +579,7 @@ static enum dmlhog_status cy_init_worker(struct cy *h, unsigned i, struct dmlhog
 	w->z = calloc(3 * (size_t)m->k, sizeof *w->z);
 	if (!w->z)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory");
-	w->lq = (struct lin_kernel){ .data = c->train, .tt = &c->tt, .w = m->w, .G = h->G,
+	w->lq = (struct lin_kernel){ .data = c->train, .tt = &c->tt, .w = m->w,
 	                             .reg = &w->view, .z = w->z, .zhot = w->z + 2 * m->k,
 	                             .hot_mark = h->hot_mark[0],
 	                             .d = m->n_features, .k = m->k, .has_bias = m->has_bias,

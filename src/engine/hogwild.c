@@ -67,7 +67,7 @@ struct hw {
 	float **rep;                /* R copies: linear w; MF P|Q|bu|bi */
 	float *base;                /* R > 1: the copies' value at the last merge */
 	struct lazy_stamp *stamp;   /* linear: shared regularisation stamps */
-	float *G, *Gu, *Gi;         /* AdaGrad accumulators, shared */
+	float *Gu, *Gi;             /* MF AdaGrad accumulators, shared */
 	pthread_mutex_t *locks;     /* locked: feature stripes (MF: users then items) */
 	struct worker *w;
 	int threads_started;
@@ -339,7 +339,6 @@ static void hw_fini(void *state)
 	free(h->base);
 	free(h->perm);
 	free(h->stamp);
-	free(h->G);
 	free(h->Gu);
 	free(h->Gi);
 	free(h->w);
@@ -404,13 +403,12 @@ static enum dmlhog_status hw_alloc_shared(struct hw *h, struct dmlhog_error *err
 		}
 		return DMLHOG_OK;
 	}
+	/* per-feature stamps for every schedule; AdaGrad's G lives in them */
 	h->stamp = malloc(((size_t)m->n_features + 1) * sizeof *h->stamp);
-	if (adagrad)
-		h->G = calloc((size_t)m->n_features + 1, sizeof *h->G);
-	if (!h->stamp || (adagrad && !h->G))
+	if (!h->stamp)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%u features)", m->n_features);
 	for (uint32_t j = 0; j <= m->n_features; j++)
-		h->stamp[j] = (struct lazy_stamp){ 0, h->c->opts.lr };
+		h->stamp[j] = lazy_stamp_initial(1, h->c->opts.lr);
 	return DMLHOG_OK;
 }
 
@@ -435,7 +433,7 @@ static enum dmlhog_status hw_init_worker(struct hw *h, unsigned i, struct dmlhog
 		w->mq.Gu = h->Gu;
 		w->mq.Gi = h->Gi;
 	} else {
-		w->lq = (struct lin_kernel){ .data = c->train, .tt = &c->tt, .G = h->G, .reg = &w->reg,
+		w->lq = (struct lin_kernel){ .data = c->train, .tt = &c->tt, .reg = &w->reg,
 		                             .d = c->model->n_features, .k = c->model->k,
 		                             .has_bias = c->model->has_bias,
 		                             .adagrad = c->opts.schedule == DMLHOG_LR_ADAGRAD,

@@ -39,7 +39,6 @@ struct lin_kernel {
 	const dmlhog_dataset *data;
 	const struct targets *tt;
 	float *w;                 /* feature-major, the bias row at feature d */
-	float *G;                 /* AdaGrad: d + 1 accumulators; NULL otherwise */
 	struct lazy_reg *reg;     /* stamps; per-thread view under Hogwild! */
 	double *z;                /* scratch: k scores, then k derivatives */
 	double *zcold, *zhot;     /* KM_HOT: the score without the hot features
@@ -94,7 +93,7 @@ ALWAYS_INLINE void lin_catch_up(struct lin_kernel *q, uint32_t j, float *wj, uin
 	double t0 = sh_loadd(&s->p, 1);
 	if ((double)r->t <= t0)
 		return;
-	double eta = sh_loadd(&s->c, 1), a = eta * r->l2;
+	double eta = sh_loadf(&s->a.rate, 1), a = eta * r->l2;
 	uint64_t steps = r->t - (uint64_t)t0;
 	double R = lazy_decay(a, steps);
 	double B = a > 0 ? eta * r->l1 * (1 - R) / a : (double)steps * eta * r->l1;
@@ -115,8 +114,9 @@ ALWAYS_INLINE double lin_rate(struct lin_kernel *q, uint32_t j, const double *dz
 	double gsq = 0;
 	for (uint32_t c = 0; c < k; c++)
 		gsq += dz[c] * dz[c];
-	float G = sh_loadf(&q->G[j], shared) + (float)(gsq * x * x / k);
-	sh_storef(&q->G[j], G, shared);
+	float *Gj = &q->reg->stamp[j].a.G;      /* beside the rate: one line */
+	float G = sh_loadf(Gj, shared) + (float)(gsq * x * x / k);
+	sh_storef(Gj, G, shared);
 	/* in float: G is a float already, and a single-precision square root
 	 * and division are about twice as fast on the critical path */
 	return (float)eta / sqrtf(G + (float)ADAGRAD_EPS);
@@ -148,8 +148,9 @@ ALWAYS_INLINE void lin_prefetch_features(const struct lin_kernel *q, uint64_t i,
 	const uint32_t *cols;
 	const float *vals;
 	uint64_t n = dataset_row(q->data, i, &cols, &vals);
-	const float *w = q->w, *G = q->G;
-	const struct lazy_stamp *stamp = lazy_reg_active(q->reg) && !q->reg->scaled
+	const float *w = q->w;
+	/* AdaGrad's accumulators live in the stamps */
+	const struct lazy_stamp *stamp = q->adagrad || (lazy_reg_active(q->reg) && !q->reg->scaled)
 	                                 ? q->reg->stamp : NULL;
 	uint32_t d = q->d;
 	for (uint64_t p = 0; p < n; p++) {
@@ -157,8 +158,6 @@ ALWAYS_INLINE void lin_prefetch_features(const struct lin_kernel *q, uint64_t i,
 		if (j >= d)
 			continue;
 		__builtin_prefetch(w + (uint64_t)j * k);
-		if (G)
-			__builtin_prefetch(G + j);
 		if (stamp)
 			__builtin_prefetch(stamp + j);
 	}
@@ -182,7 +181,7 @@ ALWAYS_INLINE void lin_update(struct lin_kernel *q, uint32_t j, double x, const 
 	for (uint32_t r = 0; r < k; r++)
 		sh_storef(&wj[r], sh_loadf(&wj[r], shared) - (float)(step * dz[r]), shared);
 	if (stamp_rate)
-		sh_stored(&q->reg->stamp[j].c, rate, shared);
+		sh_storef(&q->reg->stamp[j].a.rate, (float)rate, shared);
 }
 
 ALWAYS_INLINE int lin_is_hot(const struct lin_kernel *q, uint32_t j, int mode)

@@ -57,7 +57,6 @@ static void linear_fini(void *state)
 		return;
 	lazy_reg_free(&s->reg);
 	free(s->order);
-	free(s->q.G);
 	free(s->q.z);
 	free(s);
 }
@@ -81,9 +80,7 @@ static enum dmlhog_status linear_init(struct train_ctx *c, void **state, struct 
 	q->adagrad = c->opts.schedule == DMLHOG_LR_ADAGRAD;
 	s->order = malloc(n * sizeof *s->order + 1);
 	q->z = calloc(2 * (size_t)q->k, sizeof *q->z);
-	if (q->adagrad)
-		q->G = calloc((size_t)q->d + 1, sizeof *q->G);
-	if (!s->order || !q->z || (q->adagrad && !q->G) ||
+	if (!s->order || !q->z ||
 	    lazy_reg_init(&s->reg, q->d, c->opts.l1, c->opts.l2, q->adagrad, c->opts.lr) != 0)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%llu rows, %u features)",
 		                        (unsigned long long)n, q->d);

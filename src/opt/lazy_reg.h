@@ -19,6 +19,11 @@
  * AdaGrad's rate is per feature and constant between touches, so its stamp
  * is (t0, eta_j): R = (1 - eta_j l2)^k, B from the geometric sum, k = t - t0.
  * All weights of a feature (the k class rows) share one stamp.
+ *
+ * An AdaGrad stamp also holds the feature's accumulator G beside its rate,
+ * both floats (the rate is computed in float): on a sparse model every
+ * touched feature then costs two cache lines (weights, stamp), not three.
+ * The stamp array has n + 1 entries, the last for the bias's G.
  */
 #ifndef DMLHOG_OPT_LAZY_REG_H
 #define DMLHOG_OPT_LAZY_REG_H
@@ -27,7 +32,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-struct lazy_stamp { double p, c; };
+struct lazy_stamp {
+	double p;                   /* P_t0, or AdaGrad's t0 */
+	union {
+		double c;           /* C_t0 (global rules) */
+		struct { float rate, G; } a;   /* AdaGrad: eta_j and its accumulator */
+	};
+};
 
 struct lazy_reg {
 	double l1, l2;
@@ -98,7 +109,7 @@ static inline __attribute__((always_inline)) void lazy_catch_up(struct lazy_reg 
 	if ((double)r->t <= s->p)
 		return;
 	uint64_t steps = r->t - (uint64_t)s->p;
-	double eta = s->c, a = eta * r->l2;
+	double eta = s->a.rate, a = eta * r->l2;
 	double R = lazy_decay(a, steps), B = 0;
 	if (r->l1 > 0)
 		B = a > 0 ? eta * r->l1 * (1 - R) / a : (double)steps * eta * r->l1;
@@ -107,10 +118,10 @@ static inline __attribute__((always_inline)) void lazy_catch_up(struct lazy_reg 
 }
 
 /* AdaGrad: record the rate feature j runs at from now until its next touch
- * (call after catch-up and the loss step). */
+ * (call after catch-up and the loss step); kept in float, as computed. */
 static inline void lazy_set_rate(struct lazy_reg *r, uint32_t j, double eta)
 {
-	r->stamp[j].c = eta;
+	r->stamp[j].a.rate = (float)eta;
 }
 
 /* Account for one sample's shrink at global rate eta (no weight touched). */
@@ -171,6 +182,20 @@ static inline void lazy_flush(struct lazy_reg *r, float *w, uint32_t k)
 	lazy_rebase(r);
 }
 
+/* A stamp before any step: no shrink owed; AdaGrad's rate eta0, G = 0. */
+static inline struct lazy_stamp lazy_stamp_initial(int per_feature_rate, double eta0)
+{
+	struct lazy_stamp s;
+	s.p = per_feature_rate ? 0 : 1;
+	if (per_feature_rate) {
+		s.a.rate = (float)eta0;
+		s.a.G = 0;
+	} else {
+		s.c = 0;
+	}
+	return s;
+}
+
 /* eta0: the initial rate of every feature under AdaGrad (unused else). */
 static inline int lazy_reg_init(struct lazy_reg *r, uint32_t n, double l1, double l2,
                                 int per_feature_rate, double eta0)
@@ -183,13 +208,11 @@ static inline int lazy_reg_init(struct lazy_reg *r, uint32_t n, double l1, doubl
 	r->C = 0;
 	r->t = 0;
 	r->n = n;
-	r->stamp = malloc((size_t)n * sizeof *r->stamp + 1);
+	r->stamp = malloc(((size_t)n + 1) * sizeof *r->stamp);
 	if (!r->stamp)
 		return -1;
-	for (uint32_t j = 0; j < n; j++) {
-		r->stamp[j].p = per_feature_rate ? 0 : 1;
-		r->stamp[j].c = per_feature_rate ? eta0 : 0;
-	}
+	for (uint32_t j = 0; j <= n; j++)
+		r->stamp[j] = lazy_stamp_initial(per_feature_rate, eta0);
 	return 0;
 }
 
