@@ -405,30 +405,27 @@ static int reader_threads(const struct dmlhog_read_opts *o, size_t len)
 
 static void chunk_free(struct chunk *c)
 {
-	if (c->fixed)            /* windows of the data set's arrays */
-		goto forget;
-	free(c->label);
-	free(c->row_ptr);
-	free(c->user);
-	free(c->item);
-	free(c->col);
-	free(c->val);
-forget:
+	if (!c->fixed) {         /* else windows of the data set's arrays */
+		free(c->label);
+		free(c->row_ptr);
+		free(c->user);
+		free(c->item);
+		free(c->col);
+		free(c->val);
+	}
 	c->label = NULL;
 	c->row_ptr = c->user = c->item = NULL;
 	c->col = NULL;
 	c->val = NULL;
 }
 
-static void chunk_run(struct parse_job *job, struct chunk *c)
+/* Arrays of a chunk's own (re-reading it for an error message).  First
+ * guesses from the byte count: a row is rarely under 16 bytes and an
+ * index:value pair under 6; both arrays grow when wrong.  0, or -1 with
+ * c->nomem set. */
+static int chunk_alloc(struct chunk *c, int triplet)
 {
 	size_t bytes = (size_t)(c->end - c->begin);
-	int triplet = job->format == DMLHOG_FORMAT_TRIPLET;
-
-	if (c->fixed)
-		goto parse;
-	/* A chunk of its own (re-reading for an error message).  First guesses from the byte count: a row is rarely under 16 bytes
-	 * and an index:value pair under 6; both arrays grow when wrong. */
 	c->cap_rows = bytes / 16 + 16;
 	c->cap_nnz = triplet ? 0 : bytes / 6 + 16;
 	c->label = big_alloc(c->cap_rows * sizeof *c->label);
@@ -440,11 +437,17 @@ static void chunk_run(struct parse_job *job, struct chunk *c)
 		c->col = big_alloc(c->cap_nnz * sizeof *c->col);
 		c->val = big_alloc(c->cap_nnz * sizeof *c->val);
 	}
-	if (!c->label || (triplet ? !c->user || !c->item : !c->row_ptr || !c->col || !c->val)) {
-		c->nomem = 1;
+	if (!c->label || (triplet ? !c->user || !c->item : !c->row_ptr || !c->col || !c->val))
+		return c->nomem = 1, -1;
+	return 0;
+}
+
+/* Parse chunk c into its windows (fixed) or arrays of its own. */
+static void chunk_run(struct parse_job *job, struct chunk *c)
+{
+	int triplet = job->format == DMLHOG_FORMAT_TRIPLET;
+	if (!c->fixed && chunk_alloc(c, triplet) != 0)
 		return;
-	}
-parse:
 	if (!triplet)
 		c->row_ptr[0] = 0;
 	chunk_parse_lines(c, triplet ? triplet_line : svmlight_line);

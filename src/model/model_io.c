@@ -96,7 +96,6 @@ static const struct field opt_fields[] = {
 	OF(hot_params, F_INT), OF(deterministic, F_INT),
 };
 
-
 static int field_applies(enum fkind k, enum dmlhog_task t)
 {
 	switch (k) {
@@ -259,11 +258,12 @@ static void put_value(FILE *f, const struct field *fl, const void *base, const s
 		else
 			fprintf(f, "%u", e);
 		break;
-	case F_SCHEDULE:
-		e = (unsigned)*(const enum dmlhog_schedule *)p;
-		fputs(dmlhog_schedule_parse(dmlhog_schedule_name((enum dmlhog_schedule)e)) == (int)e
-		      ? dmlhog_schedule_name((enum dmlhog_schedule)e) : "auto", f);
+	case F_SCHEDULE: {
+		/* a value this build does not name is written as auto */
+		const char *name = dmlhog_schedule_name(*(const enum dmlhog_schedule *)p);
+		fputs(dmlhog_schedule_parse(name) >= 0 ? name : "auto", f);
 		break;
+	}
 	case F_U32: fprintf(f, "%" PRIu32, *(const uint32_t *)p); break;
 	case F_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;
 	case F_INT: fprintf(f, "%d", *(const int *)p); break;
