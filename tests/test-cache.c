@@ -100,8 +100,11 @@ static int same_dataset(const dmlhog_dataset *a, const dmlhog_dataset *b)
 	if (memcmp(a->label, b->label, a->n_rows * 8) != 0)
 		return 0;
 	if (a->format == DMLHOG_FORMAT_TRIPLET)
-		return memcmp(a->user_raw, b->user_raw, a->n_rows * 8) == 0 &&
-		       memcmp(a->item_raw, b->item_raw, a->n_rows * 8) == 0;
+		return a->n_users == b->n_users && a->n_items == b->n_items &&
+		       memcmp(a->user, b->user, a->n_rows * 4) == 0 &&
+		       memcmp(a->item, b->item, a->n_rows * 4) == 0 &&
+		       memcmp(a->user_id, b->user_id, a->n_users * 8) == 0 &&
+		       memcmp(a->item_id, b->item_id, a->n_items * 8) == 0;
 	return memcmp(a->row_ptr, b->row_ptr, (a->n_rows + 1) * 8) == 0 &&
 	       memcmp(a->col, b->col, a->nnz * 4) == 0 && memcmp(a->val, b->val, a->nnz * 4) == 0;
 }
@@ -289,6 +292,23 @@ static void test_corrupt(void)
 	expect_load("valid after the fix", path_in("csr.cache"), NULL, NULL, DMLHOG_OK, "");
 	expect_load("no source recorded: stale for a source", path_in("csr.cache"), src, &o, DMLHOG_E_CORRUPT, "records no source");
 	d->row_ptr = NULL, d->col = NULL, d->val = NULL, d->label = NULL;
+	dmlhog_dataset_destroy(d);
+
+	/* triplets whose index points past its id table */
+	d = dataset_new(DMLHOG_FORMAT_TRIPLET);
+	uint32_t user[2] = { 0, 1 }, item[2] = { 0, 0 };
+	uint64_t user_id[2] = { 7, 9 }, item_id[1] = { 3 };
+	d->n_rows = 2;
+	d->user = user, d->item = item, d->label = label;
+	d->user_id = user_id, d->item_id = item_id;
+	d->n_users = 2, d->n_items = 1;
+	ok(dmlhog_cache_save(d, NULL, NULL, path_in("t.cache"), &e) == DMLHOG_OK, "save triplets");
+	expect_load("triplets valid", path_in("t.cache"), NULL, NULL, DMLHOG_OK, "");
+	item[1] = 1;
+	dmlhog_cache_save(d, NULL, NULL, path_in("t.cache"), &e);
+	expect_load("item index past the item table refused", path_in("t.cache"), NULL, NULL,
+	            DMLHOG_E_CORRUPT, "user or item index out of range");
+	d->user = d->item = NULL, d->label = NULL, d->user_id = d->item_id = NULL;
 	dmlhog_dataset_destroy(d);
 }
 

@@ -101,7 +101,7 @@ struct ref {
 };
 
 /* Each position's parameters, read straight from the source. */
-static void ref_samples(struct ref *r, const struct conflict_src *src, const uint64_t *rows,
+static void ref_samples(struct ref *r, const struct conflict_src *src, const uint32_t *rows,
                         uint32_t B)
 {
 	r->B = B;
@@ -351,7 +351,7 @@ static int same_plan(const struct batch_plan *a, const struct batch_plan *b)
 /* The same batch through a new scratch and plan gives the same plan: what
  * earlier batches left in s and p must not leak into this one. */
 static void check_fresh(struct tally *t, const char *ctx, const struct conflict_src *src,
-                        const uint64_t *rows, uint32_t B, uint32_t tau, unsigned T,
+                        const uint32_t *rows, uint32_t B, uint32_t tau, unsigned T,
                         const struct batch_plan *p)
 {
 	struct conflict_scratch f;
@@ -368,7 +368,7 @@ static void check_fresh(struct tally *t, const char *ctx, const struct conflict_
 
 /* Plan rows[0..B) and check it against r (components for tau already). */
 static void plan_and_check(struct tally *t, const char *ctx, struct conflict_scratch *s,
-                           const struct conflict_src *src, const uint64_t *rows,
+                           const struct conflict_src *src, const uint32_t *rows,
                            const struct ref *r, uint32_t tau, unsigned T, struct batch_plan *p)
 {
 	uint32_t thread_of[512];
@@ -400,7 +400,7 @@ static void property(const char *what, const struct conflict_src *src, uint64_t 
                      uint64_t seed, int batches, uint32_t maxb)
 {
 	struct ref *r = calloc(1, sizeof *r);
-	uint64_t *perm = malloc(n_rows * sizeof *perm);
+	uint32_t *perm = malloc(n_rows * sizeof *perm);
 	struct conflict_scratch s;
 	struct batch_plan p;
 	struct tally t;
@@ -411,11 +411,11 @@ static void property(const char *what, const struct conflict_src *src, uint64_t 
 	r->deg = calloc(src->n_params, sizeof *r->deg);
 	rng_seed(&g, seed, 0);
 	for (uint64_t i = 0; i < n_rows; i++)
-		perm[i] = i;
+		perm[i] = (uint32_t)i;
 	for (int k = 0; k < batches; k++) {
 		uint32_t B = (uint32_t)rng_below(&g, maxb + 1);
 		const uint32_t taus[] = { CONFLICT_NO_TAU, 0, 1, 2, 3, 5, B / 4 };
-		rng_shuffle_u64(&g, perm, n_rows);
+		rng_shuffle_u32(&g, perm, n_rows);
 		ref_samples(r, src, perm, B);
 		for (size_t q = 0; q < sizeof taus / sizeof taus[0]; q++) {
 			ref_components(r, taus[q]);
@@ -437,7 +437,7 @@ static void property(const char *what, const struct conflict_src *src, uint64_t 
 
 /* Hand-made MF batches: position b rates (user[b], item[b]). */
 static void mf_batch(struct ref *r, struct conflict_src *src, uint32_t *user, uint32_t *item,
-                     uint64_t *rows, uint32_t B, uint32_t n_users, uint32_t n_items)
+                     uint32_t *rows, uint32_t B, uint32_t n_users, uint32_t n_items)
 {
 	*src = (struct conflict_src){ .user = user, .item = item, .n_users = n_users,
 	                              .n_params = n_users + n_items };
@@ -450,7 +450,7 @@ static void mf_batch(struct ref *r, struct conflict_src *src, uint32_t *user, ui
 static void edge_cases(void)
 {
 	static uint32_t user[256], item[256];
-	static uint64_t rows[256];
+	static uint32_t rows[256];
 	struct ref *r = calloc(1, sizeof *r);
 	struct conflict_src src;
 	struct conflict_scratch s;
@@ -534,15 +534,15 @@ static void edge_cases(void)
  * both times and the same as from a fresh scratch. */
 static void reuse(const char *what, const struct conflict_src *src, uint64_t n_rows)
 {
-	uint64_t *a = malloc(n_rows * sizeof *a), *b = malloc(n_rows * sizeof *b);
+	uint32_t *a = malloc(n_rows * sizeof *a), *b = malloc(n_rows * sizeof *b);
 	struct conflict_scratch s, f;
 	struct batch_plan p, fresh;
 	struct rng g;
 	rng_seed(&g, 21, 0);
 	for (uint64_t i = 0; i < n_rows; i++)
-		a[i] = b[i] = i;
-	rng_shuffle_u64(&g, a, n_rows);
-	rng_shuffle_u64(&g, b, n_rows);
+		a[i] = b[i] = (uint32_t)i;
+	rng_shuffle_u32(&g, a, n_rows);
+	rng_shuffle_u32(&g, b, n_rows);
 	memset(&p, 0, sizeof p);
 	memset(&fresh, 0, sizeof fresh);
 	conflict_scratch_init(&s, src->n_params);
@@ -575,7 +575,7 @@ static void reuse(const char *what, const struct conflict_src *src, uint64_t n_r
  * plans in a child process, so that a crash is reported as a failure. */
 static void stamp_wrap(const char *what, const struct conflict_src *src, uint64_t n_rows)
 {
-	uint64_t *rows = malloc(n_rows * sizeof *rows);
+	uint32_t *rows = malloc(n_rows * sizeof *rows);
 	for (uint64_t i = 0; i < n_rows; i++)
 		rows[i] = i;
 	fflush(stdout);

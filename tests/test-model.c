@@ -207,13 +207,14 @@ static dmlhog_dataset *make_triplets(const uint64_t *u, const uint64_t *it, uint
 {
 	dmlhog_dataset *d = dataset_new(DMLHOG_FORMAT_TRIPLET);
 	d->n_rows = n;
-	d->user_raw = malloc(n * sizeof *d->user_raw);
-	d->item_raw = malloc(n * sizeof *d->item_raw);
+	uint64_t *user_raw = malloc(n * sizeof *user_raw);
+	uint64_t *item_raw = malloc(n * sizeof *item_raw);
 	d->label = malloc(n * sizeof *d->label);
-	memcpy(d->user_raw, u, n * sizeof *u);
-	memcpy(d->item_raw, it, n * sizeof *it);
+	memcpy(user_raw, u, n * sizeof *u);
+	memcpy(item_raw, it, n * sizeof *it);
 	for (uint64_t i = 0; i < n; i++)
 		d->label[i] = 3;
+	dataset_index_ids(d, user_raw, item_raw);
 	return d;
 }
 

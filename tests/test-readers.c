@@ -224,8 +224,8 @@ static void test_triplets(void)
 	if (d) {
 		is_int(dmlhog_dataset_format(d), DMLHOG_FORMAT_TRIPLET, "csv: triplet format by content");
 		is_int(d->n_rows, 4, "csv: 4 ratings (header skipped)");
-		is_int(d->item_raw[2], 163949, "sparse movie id kept raw");
-		is_int(d->user_raw[3], 671, "user id raw");
+		is_int(dataset_item_raw(d, 2), 163949, "sparse movie id kept raw");
+		is_int(dataset_user_raw(d, 3), 671, "user id raw");
 		is_near(d->label[0], 2.5, 0, "half-star rating");
 		has_str(notices, "line 1 is a header, skipped: 'userId,movieId,rating,timestamp'", "header notice");
 		has_str(notices, "triplet format (auto: comma-separated fields", "format decision reported");
@@ -235,7 +235,7 @@ static void test_triplets(void)
 	if (d) {
 		is_int(d->format, DMLHOG_FORMAT_TRIPLET, "three numbers a line: triplets");
 		is_int(d->n_rows, 3, "three triplets");
-		is_int(d->item_raw[1], 5, "item id");
+		is_int(dataset_item_raw(d, 1), 5, "item id");
 		is_near(d->label[2], -2, 0, "extra columns ignored");
 		dmlhog_dataset_destroy(d);
 	}
@@ -513,8 +513,11 @@ static int same_dataset(const dmlhog_dataset *a, const dmlhog_dataset *b)
 	if (memcmp(a->label, b->label, a->n_rows * sizeof *a->label) != 0)
 		return 0;
 	if (a->format == DMLHOG_FORMAT_TRIPLET)
-		return memcmp(a->user_raw, b->user_raw, a->n_rows * 8) == 0 &&
-		       memcmp(a->item_raw, b->item_raw, a->n_rows * 8) == 0;
+		return a->n_users == b->n_users && a->n_items == b->n_items &&
+		       memcmp(a->user, b->user, a->n_rows * 4) == 0 &&
+		       memcmp(a->item, b->item, a->n_rows * 4) == 0 &&
+		       memcmp(a->user_id, b->user_id, a->n_users * 8) == 0 &&
+		       memcmp(a->item_id, b->item_id, a->n_items * 8) == 0;
 	return memcmp(a->row_ptr, b->row_ptr, (a->n_rows + 1) * 8) == 0 &&
 	       memcmp(a->col, b->col, a->nnz * 4) == 0 && memcmp(a->val, b->val, a->nnz * 4) == 0;
 }
@@ -792,8 +795,8 @@ static void test_shared_data(void)
 	if (access(path, R_OK) == 0 && dmlhog_dataset_read(path, &o, &d, &e) == DMLHOG_OK) {
 		struct idmap *u = idmap_create(), *m = idmap_create();
 		for (uint64_t i = 0; i < d->n_rows; i++) {
-			idmap_intern(u, d->user_raw[i]);
-			idmap_intern(m, d->item_raw[i]);
+			idmap_intern(u, dataset_user_raw(d, i));
+			idmap_intern(m, dataset_item_raw(d, i));
 		}
 		ok(d->format == DMLHOG_FORMAT_TRIPLET && d->n_rows == 100004 && idmap_size(u) == 671 &&
 		   idmap_size(m) == 9066, "ml-latest-small: 100,004 ratings, 671 users, 9,066 movies");

@@ -64,15 +64,16 @@ static dmlhog_dataset *planted_ratings(uint64_t n, uint64_t seed)
 		Q[i][0] = 2 * rng_uniform(&g) - 1, Q[i][1] = 2 * rng_uniform(&g) - 1;
 	rng_seed(&g, seed, 0);
 	d->n_rows = n;
-	d->user_raw = malloc(n * sizeof *d->user_raw);
-	d->item_raw = malloc(n * sizeof *d->item_raw);
+	uint64_t *user_raw = malloc(n * sizeof *user_raw);
+	uint64_t *item_raw = malloc(n * sizeof *item_raw);
 	d->label = malloc(n * sizeof *d->label);
 	for (uint64_t r = 0; r < n; r++) {
 		uint32_t u = (uint32_t)rng_below(&g, 60), i = (uint32_t)rng_below(&g, 40);
-		d->user_raw[r] = 1000 + u * 7;      /* sparse original ids */
-		d->item_raw[r] = 90000 + i * 13;
+		user_raw[r] = 1000 + u * 7;      /* sparse original ids */
+		item_raw[r] = 90000 + i * 13;
 		d->label[r] = 3 + 1.5 * (P[u][0] * Q[i][0] + P[u][1] * Q[i][1]);
 	}
+	dataset_index_ids(d, user_raw, item_raw);
 	return d;
 }
 

@@ -56,25 +56,6 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static uint64_t distinct_u64(const uint64_t *v, uint64_t n)
-{
-	uint64_t *s = malloc((n ? n : 1) * sizeof *s), k = 0;
-	if (!s)
-		return 0;
-	memcpy(s, v, n * sizeof *s);
-	qsort(s, n, sizeof *s, cmp_u64);
-	for (uint64_t i = 0; i < n; i++)
-		k += i == 0 || s[i] != s[i - 1];
-	free(s);
-	return k;
-}
-
 /* "-1:150 1:120", or "N distinct in [min, max]" past 20 classes. */
 static uint64_t label_counts(const double *label, uint64_t n, char *buf, size_t len)
 {
@@ -127,8 +108,8 @@ static void check_stats(const char *path, const dmlhog_dataset *d, int json)
 	kv_uint(&l, "rows", dmlhog_dataset_rows(d));
 	if (triplet) {
 		rating_range(d, &lo, &hi);
-		kv_uint(&l, "users", distinct_u64(d->user_raw, d->n_rows));
-		kv_uint(&l, "items", distinct_u64(d->item_raw, d->n_rows));
+		kv_uint(&l, "users", d->n_users);
+		kv_uint(&l, "items", d->n_items);
 		kv_num(&l, "rating_min", d->n_rows ? lo : NAN);
 		kv_num(&l, "rating_max", d->n_rows ? hi : NAN);
 	} else {

@@ -27,7 +27,7 @@
 #include "util/notice.h"
 
 #define CACHE_MAGIC "DMLHOGC1"
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u      /* 2: triplets as dense users and items + id tables */
 #define CACHE_ENDIAN 0x01020304u
 #define CACHE_HAS_SOURCE 1u
 
@@ -42,13 +42,13 @@ struct cache_header {
 	uint64_t opts_hash;
 	uint64_t n_rows;
 	uint64_t nnz;
-	uint32_t n_cols;
+	uint32_t n_cols;            /* triplets: distinct users */
 	int32_t index_base;
 	uint64_t skipped_lines;
 	uint64_t payload_bytes;
 	uint64_t payload_checksum;
 	uint32_t flags;             /* CACHE_HAS_SOURCE */
-	uint32_t reserved0;
+	uint32_t n_items;           /* triplets: distinct items; svmlight: 0 */
 	uint8_t reserved[16];
 	uint64_t header_checksum;   /* over the 120 bytes before it */
 };
@@ -72,15 +72,19 @@ static uint64_t cache_opts_hash(const struct dmlhog_read_opts *o)
 	return checksum_of(v, sizeof v);
 }
 
+#define CACHE_MAX_PARTS 5
+
 /* The payload arrays of d, in file order.  Returns their count. */
 static int cache_parts(dmlhog_dataset *d, struct cache_part *p)
 {
 	uint64_t n = d->n_rows;
 	if (d->format == DMLHOG_FORMAT_TRIPLET) {
-		p[0] = (struct cache_part){ (void **)&d->user_raw, n * 8 };
-		p[1] = (struct cache_part){ (void **)&d->item_raw, n * 8 };
+		p[0] = (struct cache_part){ (void **)&d->user, n * 4 };
+		p[1] = (struct cache_part){ (void **)&d->item, n * 4 };
 		p[2] = (struct cache_part){ (void **)&d->label, n * 8 };
-		return 3;
+		p[3] = (struct cache_part){ (void **)&d->user_id, (uint64_t)d->n_users * 8 };
+		p[4] = (struct cache_part){ (void **)&d->item_id, (uint64_t)d->n_items * 8 };
+		return 5;
 	}
 	p[0] = (struct cache_part){ (void **)&d->row_ptr, (n + 1) * 8 };
 	p[1] = (struct cache_part){ (void **)&d->label, n * 8 };
@@ -119,7 +123,7 @@ static enum dmlhog_status cache_write(const dmlhog_dataset *d, const struct stat
                                       const char *path, struct dmlhog_error *err)
 {
 	struct cache_header h;
-	struct cache_part parts[4];
+	struct cache_part parts[CACHE_MAX_PARTS];
 	struct atomic_file f;
 	struct checksum ck;
 	enum dmlhog_status st;
@@ -139,7 +143,8 @@ static enum dmlhog_status cache_write(const dmlhog_dataset *d, const struct stat
 	h.opts_hash = cache_opts_hash(opts);
 	h.n_rows = d->n_rows;
 	h.nnz = d->nnz;
-	h.n_cols = d->n_cols;
+	h.n_cols = d->format == DMLHOG_FORMAT_TRIPLET ? d->n_users : d->n_cols;
+	h.n_items = d->format == DMLHOG_FORMAT_TRIPLET ? d->n_items : 0;
 	h.index_base = d->index_base;
 	h.skipped_lines = d->skipped_lines;
 	for (int i = 0; i < np; i++)
@@ -220,9 +225,10 @@ static enum dmlhog_status header_check(const struct cache_header *h, uint64_t fi
 	if ((h->format != DMLHOG_FORMAT_SVMLIGHT && !triplet) ||
 	    (h->index_base != 0 && h->index_base != 1) ||
 	    h->n_rows > ((uint64_t)1 << 56) || h->nnz > ((uint64_t)1 << 58) ||
-	    (triplet && (h->nnz || h->n_cols)))
+	    (triplet ? h->nnz != 0 : h->n_items != 0))
 		return dmlhog_error_set(err, DMLHOG_E_CORRUPT, "%s: cache header is corrupt (impossible sizes)", path);
-	uint64_t want = triplet ? 3 * 8 * h->n_rows
+	uint64_t want = triplet ? 2 * pad8(4 * h->n_rows) + 8 * h->n_rows +
+	                          8 * ((uint64_t)h->n_cols + h->n_items)
 	                        : 8 * (h->n_rows + 1) + 8 * h->n_rows + 2 * pad8(4 * h->nnz);
 	if (h->payload_bytes != want)
 		return dmlhog_error_set(err, DMLHOG_E_CORRUPT, "%s: cache header is corrupt (payload size)", path);
@@ -314,9 +320,20 @@ static int csr_valid(const dmlhog_dataset *d)
 	return max < d->n_cols && desc_all == desc_starts;
 }
 
+/* Every user and item index names an entry of its id table. */
+static int triplets_valid(const dmlhog_dataset *d)
+{
+	uint32_t mu = 0, mi = 0;
+	for (uint64_t i = 0; i < d->n_rows; i++) {
+		mu = d->user[i] > mu ? d->user[i] : mu;
+		mi = d->item[i] > mi ? d->item[i] : mi;
+	}
+	return d->n_rows == 0 || (mu < d->n_users && mi < d->n_items);
+}
+
 static void cache_point_arrays(dmlhog_dataset *d, char *payload)
 {
-	struct cache_part parts[4];
+	struct cache_part parts[CACHE_MAX_PARTS];
 	int np = cache_parts(d, parts);
 	for (int i = 0; i < np; i++) {
 		*parts[i].ptr = payload;
@@ -342,7 +359,7 @@ static int cache_map(int fd, uint64_t file_size, dmlhog_dataset *d)
 /* Fallback where files cannot be mapped: one read() per array. */
 static int cache_read_arrays(int fd, dmlhog_dataset *d)
 {
-	struct cache_part parts[4];
+	struct cache_part parts[CACHE_MAX_PARTS];
 	int np = cache_parts(d, parts);
 	for (int i = 0; i < np; i++) {
 		uint64_t bytes = pad8(parts[i].bytes);
@@ -355,7 +372,7 @@ static int cache_read_arrays(int fd, dmlhog_dataset *d)
 
 static uint64_t cache_payload_checksum(const dmlhog_dataset *d)
 {
-	struct cache_part parts[4];
+	struct cache_part parts[CACHE_MAX_PARTS];
 	struct checksum ck;
 	int np = cache_parts((dmlhog_dataset *)d, parts);
 	if (d->map)
@@ -384,12 +401,14 @@ static enum dmlhog_status cache_read_payload(int fd, const struct cache_header *
 #pragma omp section
 		sum = cache_payload_checksum(d);
 #pragma omp section
-		valid = d->format != DMLHOG_FORMAT_SVMLIGHT || csr_valid(d);
+		valid = d->format == DMLHOG_FORMAT_SVMLIGHT ? csr_valid(d) : triplets_valid(d);
 	}
 	if (sum != h->payload_checksum)
 		return dmlhog_error_set(err, DMLHOG_E_CORRUPT, "%s: cache payload is corrupt (checksum mismatch)", path);
 	if (!valid)
-		return dmlhog_error_set(err, DMLHOG_E_CORRUPT, "%s: cache payload is inconsistent (bad row offsets or feature ids)", path);
+		return dmlhog_error_set(err, DMLHOG_E_CORRUPT, "%s: cache payload is inconsistent (%s)", path,
+		                        d->format == DMLHOG_FORMAT_SVMLIGHT ? "bad row offsets or feature ids"
+		                                                            : "user or item index out of range");
 	return DMLHOG_OK;
 }
 
@@ -426,7 +445,12 @@ enum dmlhog_status dmlhog_cache_load(const char *cache_path, const char *src_pat
 	if (st == DMLHOG_OK) {
 		d->n_rows = h.n_rows;
 		d->nnz = h.nnz;
-		d->n_cols = h.n_cols;
+		if (h.format == DMLHOG_FORMAT_TRIPLET) {
+			d->n_users = h.n_cols;
+			d->n_items = h.n_items;
+		} else {
+			d->n_cols = h.n_cols;
+		}
 		d->index_base = h.index_base;
 		d->skipped_lines = h.skipped_lines;
 		int threads = opts && opts->threads > 0 ? opts->threads : omp_get_max_threads();

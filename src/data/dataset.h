@@ -18,9 +18,16 @@ struct dmlhog_dataset {
 	float *val;              /* nnz */
 	double *label;           /* n_rows: label as written (svmlight) or rating */
 
-	/* triplets: original ids as written (non-negative integers) */
-	uint64_t *user_raw;      /* n_rows */
-	uint64_t *item_raw;      /* n_rows */
+	/* triplets: users and items as dense indices, numbered in order of
+	 * first appearance (4 bytes a rating instead of the 8 of an id as
+	 * written); their original ids, non-negative integers, in
+	 * user_id[0, n_users) and item_id[0, n_items).  A model trained on
+	 * this set numbers them the same way, so its targets are these arrays. */
+	uint32_t *user;          /* n_rows */
+	uint32_t *item;          /* n_rows */
+	uint64_t *user_id;       /* n_users */
+	uint64_t *item_id;       /* n_items */
+	uint32_t n_users, n_items;
 
 	uint64_t skipped_lines;  /* bad lines tolerated by skip_bad_lines */
 
@@ -43,6 +50,24 @@ static inline uint64_t dataset_row(const dmlhog_dataset *d, uint64_t i,
 	*vals = d->val + b;
 	return d->row_ptr[i + 1] - b;
 }
+
+/* Original user and item ids of rating i. */
+static inline uint64_t dataset_user_raw(const dmlhog_dataset *d, uint64_t i)
+{
+	return d->user_id[d->user[i]];
+}
+
+static inline uint64_t dataset_item_raw(const dmlhog_dataset *d, uint64_t i)
+{
+	return d->item_id[d->item[i]];
+}
+
+/* Give triplet set d (n_rows set) its users and items from the ids as
+ * written, user_raw and item_raw (n_rows each, from malloc): they are
+ * consumed, rewritten in place as the dense indices and shrunk.  Returns 0,
+ * or -1 when out of memory or past 2^32 - 1 distinct ids (the raw arrays
+ * are freed either way). */
+int dataset_index_ids(dmlhog_dataset *d, uint64_t *user_raw, uint64_t *item_raw);
 
 /* Split rows into a train and holdout part by a seeded hash of the row
  * index: frac of rows go to holdout.  Both outputs are new datasets. */

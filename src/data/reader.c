@@ -388,6 +388,7 @@ struct parse_job {
 	struct chunk *ch;
 	int cancel_before;
 	int release;                    /* the text is a file mapping (chunk.release) */
+	uint64_t *user_raw, *item_raw;  /* triplets: ids as written, until indexed */
 };
 
 #define notice(o, ...) notice_send((o)->notice, (o)->notice_ctx, __VA_ARGS__)
@@ -608,9 +609,9 @@ static int job_layout(struct parse_job *job, dmlhog_dataset *d, const uint64_t *
 	}
 	d->label = big_alloc(rows * sizeof *d->label);
 	if (d->format == DMLHOG_FORMAT_TRIPLET) {
-		d->user_raw = big_alloc(rows * sizeof *d->user_raw);
-		d->item_raw = big_alloc(rows * sizeof *d->item_raw);
-		if (!d->label || !d->user_raw || !d->item_raw)
+		job->user_raw = big_alloc(rows * sizeof *job->user_raw);
+		job->item_raw = big_alloc(rows * sizeof *job->item_raw);
+		if (!d->label || !job->user_raw || !job->item_raw)
 			return -1;
 	} else {
 		d->row_ptr = big_alloc((rows + (uint64_t)nc + 1) * sizeof *d->row_ptr);
@@ -626,8 +627,8 @@ static int job_layout(struct parse_job *job, dmlhog_dataset *d, const uint64_t *
 		c->cap_nnz = zb[j];
 		c->label = d->label + r;
 		if (d->format == DMLHOG_FORMAT_TRIPLET) {
-			c->user = d->user_raw + r;
-			c->item = d->item_raw + r;
+			c->user = job->user_raw + r;
+			c->item = job->item_raw + r;
 		} else {
 			c->row_ptr = d->row_ptr + r + j;
 			c->col = d->col + z;
@@ -651,8 +652,8 @@ static void job_compact(struct parse_job *job, dmlhog_dataset *d, int base)
 		if (c->label != d->label + r) {
 			memmove(d->label + r, c->label, c->rows * sizeof *d->label);
 			if (d->format == DMLHOG_FORMAT_TRIPLET) {
-				memmove(d->user_raw + r, c->user, c->rows * sizeof *d->user_raw);
-				memmove(d->item_raw + r, c->item, c->rows * sizeof *d->item_raw);
+				memmove(job->user_raw + r, c->user, c->rows * sizeof *job->user_raw);
+				memmove(job->item_raw + r, c->item, c->rows * sizeof *job->item_raw);
 			}
 		}
 		if (d->format != DMLHOG_FORMAT_TRIPLET) {
@@ -686,8 +687,10 @@ static void job_compact(struct parse_job *job, dmlhog_dataset *d, int base)
 	}
 }
 
-/* The totals, then the arrays shrunk to them (shrinking moves nothing). */
-static void job_finish(struct parse_job *job, dmlhog_dataset *d, int base)
+/* The totals, then the arrays shrunk to them (shrinking moves nothing);
+ * triplets get their dense users and items.  Returns -1 when out of
+ * memory. */
+static int job_finish(struct parse_job *job, dmlhog_dataset *d, int base)
 {
 	uint32_t max_index = 0;
 	for (int j = 0; j < job->nchunks; j++) {
@@ -705,15 +708,17 @@ static void job_finish(struct parse_job *job, dmlhog_dataset *d, int base)
 #define SHRINK(p, n) do { void *q_ = realloc((p), (n) ? (n) * sizeof *(p) : 1); \
 		if (q_) (p) = q_; } while (0)
 	SHRINK(d->label, d->n_rows);
-	if (d->format == DMLHOG_FORMAT_TRIPLET) {
-		SHRINK(d->user_raw, d->n_rows);
-		SHRINK(d->item_raw, d->n_rows);
-	} else {
+	if (d->format == DMLHOG_FORMAT_SVMLIGHT) {
 		SHRINK(d->row_ptr, d->n_rows + 1);
 		SHRINK(d->col, d->nnz);
 		SHRINK(d->val, d->nnz);
 	}
 #undef SHRINK
+	if (d->format != DMLHOG_FORMAT_TRIPLET)
+		return 0;
+	uint64_t *u = job->user_raw, *v = job->item_raw;
+	job->user_raw = job->item_raw = NULL;           /* consumed */
+	return dataset_index_ids(d, u, v);
 }
 
 static enum dmlhog_status job_parse(struct parse_job *job, const char *begin,
@@ -752,9 +757,13 @@ static enum dmlhog_status job_parse(struct parse_job *job, const char *begin,
 		job_notice_qid(job);
 		job_notice_skipped(job, skipped);
 		d->skipped_lines = skipped;
-		job_finish(job, d, base);
+		if (job_finish(job, d, base) != 0)
+			st = dmlhog_error_set(err, DMLHOG_E_NOMEM,
+			                      "%s: out of memory indexing users and items", job->name);
 	}
 out:
+	free(job->user_raw);
+	free(job->item_raw);
 	for (int j = 0; j < job->nchunks; j++)
 		chunk_free(&job->ch[j]);
 	free(job->ch);

@@ -2,8 +2,9 @@
  *
  * Fields are separated by blanks or by one comma (with optional blanks
  * around it), so MovieLens CSV and LIBMF's space-separated files both read.
- * Columns after the rating (a timestamp) are ignored.  Ids stay as written;
- * the trainer maps them to dense indices (idmap.h).
+ * Columns after the rating (a timestamp) are ignored.  Ids are read as
+ * written; once every chunk is in, the reader numbers users and items
+ * densely (dataset_index_ids).
  */
 #include <math.h>
 #include <stdio.h>

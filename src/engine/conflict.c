@@ -300,7 +300,7 @@ static inline uint32_t local_id(struct conflict_scratch *s, uint32_t j)
  * rows again) and count degrees.  Returns the batch's work (nnz + 1 per
  * sample) or -1 on OOM. */
 static int64_t gather(struct conflict_scratch *s, const struct conflict_src *src,
-                      const uint64_t *rows, uint32_t B)
+                      const uint32_t *rows, uint32_t B)
 {
 	size_t used = 0;
 	s->nloc = 0;
@@ -450,7 +450,7 @@ static void fill_runs(struct conflict_scratch *s, uint32_t B, unsigned T, struct
 }
 
 int conflict_plan(struct conflict_scratch *s, const struct conflict_src *src,
-                  const uint64_t *rows, uint32_t B, uint32_t tau, unsigned T,
+                  const uint32_t *rows, uint32_t B, uint32_t tau, unsigned T,
                   struct batch_plan *out)
 {
 	if (T < 1)

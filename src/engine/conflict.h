@@ -92,7 +92,7 @@ void batch_plan_free(struct batch_plan *p);
 /* Plan the batch rows[0..B) for T threads; tau = CONFLICT_NO_TAU keeps
  * every parameter in the graph.  Returns -1 on OOM. */
 int conflict_plan(struct conflict_scratch *s, const struct conflict_src *src,
-                  const uint64_t *rows, uint32_t B, uint32_t tau, unsigned T,
+                  const uint32_t *rows, uint32_t B, uint32_t tau, unsigned T,
                   struct batch_plan *out);
 
 /* The rule for the default batch size and hot threshold, from n samples

@@ -70,7 +70,7 @@ struct cy {
 	int quit, stop, threads_started;
 	uint32_t epoch;
 	uint64_t tbase;             /* the serial step of the epoch's first sample */
-	uint64_t *order;            /* this epoch's permutation, drawn as serial draws it */
+	uint32_t *order;            /* this epoch's permutation, drawn as serial draws it */
 	struct rng rng;
 	struct lazy_reg reg;        /* linear: the serial run's regulariser */
 	float *Gu, *Gi;             /* MF AdaGrad accumulators */
@@ -145,7 +145,7 @@ static void cy_plan_window(struct cy *h, struct cy_worker *w)
 {
 	double t0 = clock_now();
 	for (unsigned b = w->id; b < h->nb; b += h->T) {
-		const uint64_t *rows = h->order + h->wfirst + h->bstart[b];
+		const uint32_t *rows = h->order + h->wfirst + h->bstart[b];
 		uint32_t len = (uint32_t)(h->bstart[b + 1] - h->bstart[b]);
 		if (conflict_plan(&w->cs, &h->src, rows, len, h->hot ? h->tau : CONFLICT_NO_TAU,
 		                  h->T, &h->bp[b]) != 0) {
@@ -214,7 +214,7 @@ static void cy_exec(struct cy *h, struct cy_worker *w, unsigned b)
 	const struct batch_plan *p = &h->bp[b];
 	const uint32_t *run = p->run + p->run_off[w->id];
 	uint32_t len = p->run_off[w->id + 1] - p->run_off[w->id];
-	const uint64_t *rows = h->order + h->wfirst + h->bstart[b];
+	const uint32_t *rows = h->order + h->wfirst + h->bstart[b];
 	w->lq.hot_seq = w->mq.hot_seq = h->seq + b;
 	w->lq.hot_mark = w->mq.hot_mark = h->hot_mark[(h->seq + b) & 1];
 	for (uint32_t q = 0; q < len; q++) {
@@ -254,7 +254,7 @@ static void cy_exec(struct cy *h, struct cy_worker *w, unsigned b)
 static void cy_replay_linear(struct cy *h, struct cy_worker *w, unsigned b)
 {
 	const struct batch_plan *p = &h->bp[b];
-	const uint64_t *rows = h->order + h->wfirst + h->bstart[b];
+	const uint32_t *rows = h->order + h->wfirst + h->bstart[b];
 	if (w->id != 0)
 		return;
 	w->lq.hot_seq = h->seq + b;
@@ -417,7 +417,7 @@ static enum dmlhog_status cy_epoch(struct train_ctx *c, void *state, uint32_t e,
 	h->tbase = c->t;
 	h->comp_sum = h->largest_sum = h->hot_sum = 0;
 	h->batches = 0;
-	rng_shuffle_u64(&h->rng, h->order, n);
+	rng_shuffle_u32(&h->rng, h->order, n);
 	double t0 = clock_now();
 	pthread_barrier_wait(&h->go);
 	pthread_barrier_wait(&h->done);
@@ -552,7 +552,7 @@ static enum dmlhog_status cy_alloc(struct cy *h, struct dmlhog_error *err)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%llu rows, batch %u)",
 		                        (unsigned long long)n, h->B);
 	for (uint64_t i = 0; i < n; i++)
-		h->order[i] = i;
+		h->order[i] = (uint32_t)i;
 	return DMLHOG_OK;
 }
 

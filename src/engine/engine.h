@@ -18,8 +18,22 @@ struct targets {
 	                     * set's own labels where they are that already */
 	double *y_own;      /* y when it had to be made (binary), else NULL */
 	uint32_t *cls;      /* multiclass: class index, UINT32_MAX if unknown */
-	uint32_t *user, *item;   /* MF: dense ids, IDMAP_NONE if unseen */
+	/* MF: the data set's users and items; the model's index of user u is
+	 * user_map[u] (IDMAP_NONE if unseen), or u itself when user_map is NULL
+	 * (always so for the training set: the model numbers users as it does) */
+	const uint32_t *user, *item;
+	uint32_t *user_map, *item_map;
 };
+
+static inline uint32_t targets_user(const struct targets *t, uint64_t i)
+{
+	return t->user_map ? t->user_map[t->user[i]] : t->user[i];
+}
+
+static inline uint32_t targets_item(const struct targets *t, uint64_t i)
+{
+	return t->item_map ? t->item_map[t->item[i]] : t->item[i];
+}
 
 struct train_ctx {
 	struct dmlhog_train_opts opts;      /* resolved: no AUTO left */

@@ -2,8 +2,8 @@
  * baseline, for linear models and factorisation.
  *
  * T long-lived workers, each bound by itself to the PU its plan gives
- * (topo/), walk their own contiguous shard in a fresh random order per
- * epoch and update the parameters without locks through relaxed atomics
+ * (topo/), walk their own shard (rows dealt by a seeded hash) in a fresh
+ * random order per epoch and update the parameters without locks through relaxed atomics
  * (engine/shared.h).  The parameters live in one shared copy with pages
  * interleaved across NUMA nodes (replicas machine), one copy per NUMA node
  * or one per thread (replicas node/thread); copies are merged at barriers
@@ -34,8 +34,8 @@ struct worker {
 	struct hw *h;
 	unsigned id;
 	pthread_t thread;
-	uint64_t begin, end;        /* shard: h->perm[begin, end) */
-	uint64_t *order;            /* shard permutation, first touched by the worker */
+	uint64_t len;               /* rows in the shard */
+	uint32_t *order;            /* shard permutation, first touched by the worker */
 	struct rng rng;
 	struct lazy_reg reg;        /* view: shared stamps, own step estimate */
 	struct lin_kernel lq;
@@ -58,11 +58,12 @@ struct hw {
 	int quit;
 	int stop;                   /* a worker diverged: the others skip steps */
 	uint64_t sync_every, syncs; /* averaging points per epoch (R > 1) */
-	uint64_t *perm;             /* a seeded permutation of the rows: shards are
-	                             * slices of it, so each is a random sample of
-	                             * the data even when the file is sorted by
-	                             * class and one thread runs ahead (a mutex
-	                             * that favours one thread does exactly that) */
+	uint64_t deal_seed;         /* rows go to shards by a hash of this and the
+	                             * row (hw_shard_of), so each shard is a random
+	                             * sample of the data even when the file is
+	                             * sorted by class and one thread runs ahead (a
+	                             * mutex that favours one thread does exactly
+	                             * that), without a global permutation array */
 	size_t plen;                /* floats in one copy of the parameters */
 	float **rep;                /* R copies: linear w; MF P|Q|bu|bi */
 	float *base;                /* R > 1: the copies' value at the last merge */
@@ -196,10 +197,10 @@ static void hw_run_epoch(struct hw *h, struct worker *w)
 {
 	struct train_ctx *c = h->c;
 	uint32_t e = h->epoch;
-	uint64_t len = w->end - w->begin, n = c->train->n_rows, synced = 0;
+	uint64_t len = w->len, n = c->train->n_rows, synced = 0;
 	w->loss_sum = 0;
 	w->n = 0;
-	rng_shuffle_u64(&w->rng, w->order, len);
+	rng_shuffle_u32(&w->rng, w->order, len);
 	for (uint64_t q = 0; q < len; q++) {
 		/* this sample's place in a serial run: the step the lazy
 		 * regulariser and the schedule see */
@@ -243,17 +244,43 @@ static void hw_run_epoch(struct hw *h, struct worker *w)
 	}
 }
 
+/* The shard of row i: a seeded hash (splitmix64's finaliser) taken to
+ * [0, T) by a multiply-shift. */
+static unsigned hw_shard_of(const struct hw *h, uint64_t i)
+{
+	uint64_t x = h->deal_seed + i * 0x9e3779b97f4a7c15ULL;
+	return (unsigned)(((unsigned __int128)rng_splitmix64(&x) * h->T) >> 64);
+}
+
+/* Every shard's length (hw_init, before the workers start: the sync
+ * points per epoch depend on the shortest). */
+static void hw_count_shards(struct hw *h)
+{
+	uint64_t n = h->c->train->n_rows;
+	for (uint64_t i = 0; i < n; i++)
+		h->w[hw_shard_of(h, i)].len++;
+}
+
+/* Worker w's rows, in row order (shuffled each epoch), in the worker's own
+ * memory.  Returns -1 when out of memory. */
+static int hw_deal_shard(struct hw *h, struct worker *w)
+{
+	uint64_t n = h->c->train->n_rows;
+	if (!(w->order = malloc(w->len * sizeof *w->order + 1)))
+		return -1;
+	for (uint64_t i = 0, q = 0; i < n; i++)
+		if (hw_shard_of(h, i) == w->id)
+			w->order[q++] = (uint32_t)i;
+	return 0;
+}
+
 static void *hw_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct hw *h = w->h;
 	topo_bind_self(h->topo, &h->plan, w->id);
 	/* allocated after binding, so first touch puts the pages on our node */
-	uint64_t len = w->end - w->begin;
-	w->order = malloc(len * sizeof *w->order + 1);
-	for (uint64_t q = 0; w->order && q < len; q++)
-		w->order[q] = h->perm[w->begin + q];
-	if (!w->order)
+	if (hw_deal_shard(h, w) != 0)
 		w->failed = 2;
 	for (;;) {
 		pthread_barrier_wait(&h->go);
@@ -337,7 +364,6 @@ static void hw_fini(void *state)
 	free(h->locks);
 	free(h->rep);
 	free(h->base);
-	free(h->perm);
 	free(h->stamp);
 	free(h->Gu);
 	free(h->Gi);
@@ -416,11 +442,8 @@ static enum dmlhog_status hw_init_worker(struct hw *h, unsigned i, struct dmlhog
 {
 	struct train_ctx *c = h->c;
 	struct worker *w = &h->w[i];
-	uint64_t n = c->train->n_rows;
 	w->h = h;
 	w->id = i;
-	w->begin = n * i / h->T;
-	w->end = n * (i + 1) / h->T;
 	rng_seed(&w->rng, c->opts.seed, 100 + i);
 	/* every engine regularises from per-feature stamps (lazy_reg.h) */
 	w->reg = (struct lazy_reg){ .l1 = c->opts.l1, .l2 = c->opts.l2, .per_feature_rate = 1,
@@ -448,7 +471,9 @@ static enum dmlhog_status hw_init_worker(struct hw *h, unsigned i, struct dmlhog
 
 static void hw_plan_syncs(struct hw *h)
 {
-	uint64_t shortest = h->c->train->n_rows / h->T;
+	uint64_t shortest = UINT64_MAX;
+	for (unsigned i = 0; i < h->T; i++)
+		shortest = h->w[i].len < shortest ? h->w[i].len : shortest;
 	h->sync_every = h->c->opts.sync_every;
 	if (!h->sync_every) {
 		/* a merge costs plen x R: one per plen/T samples keeps that to
@@ -499,15 +524,9 @@ static enum dmlhog_status hw_init(struct train_ctx *c, void **state, int locked,
 	    (s = hw_alloc_copies(h, err)) != DMLHOG_OK ||
 	    (s = hw_alloc_shared(h, err)) != DMLHOG_OK)
 		return s;
-	uint64_t n = c->train->n_rows;
 	struct rng g;
-	if (!(h->perm = malloc(n * sizeof *h->perm + 1)))
-		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%llu rows)",
-		                        (unsigned long long)n);
-	for (uint64_t i = 0; i < n; i++)
-		h->perm[i] = i;
 	rng_seed(&g, c->opts.seed, 3);
-	rng_shuffle_u64(&g, h->perm, n);
+	h->deal_seed = rng_next(&g);
 	h->w = aligned_alloc(CACHE_LINE, h->T * sizeof *h->w);
 	if (!h->w)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (workers)");
@@ -515,6 +534,7 @@ static enum dmlhog_status hw_init(struct train_ctx *c, void **state, int locked,
 	for (unsigned i = 0; i < h->T; i++)
 		if ((s = hw_init_worker(h, i, err)) != DMLHOG_OK)
 			return s;
+	hw_count_shards(h);
 	hw_plan_syncs(h);
 	return hw_start(h, err);
 }

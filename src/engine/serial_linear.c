@@ -9,7 +9,7 @@
 #include "util/rng.h"
 
 struct linear_state {
-	uint64_t *order;
+	uint32_t *order;
 	struct rng rng;
 	struct lazy_reg reg;
 	struct lin_kernel q;
@@ -20,7 +20,7 @@ static enum dmlhog_status linear_epoch(struct train_ctx *c, void *state, uint32_
 {
 	struct linear_state *s = state;
 	uint64_t n = c->train->n_rows;
-	rng_shuffle_u64(&s->rng, s->order, n);
+	rng_shuffle_u32(&s->rng, s->order, n);
 	for (uint64_t q = 0; q < n; q++) {
 		uint64_t i = s->order[q];
 		if (q + 4 < n)
@@ -85,7 +85,7 @@ static enum dmlhog_status linear_init(struct train_ctx *c, void **state, struct 
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%llu rows, %u features)",
 		                        (unsigned long long)n, q->d);
 	for (uint64_t i = 0; i < n; i++)
-		s->order[i] = i;
+		s->order[i] = (uint32_t)i;
 	rng_seed(&s->rng, c->opts.seed, 1);
 	return DMLHOG_OK;
 }

@@ -9,7 +9,7 @@
 #define MF_INIT_STD 0.1
 
 struct mf_state {
-	uint64_t *order;
+	uint32_t *order;
 	struct rng rng;
 	struct mf_kernel q;
 };
@@ -19,7 +19,7 @@ static enum dmlhog_status mf_epoch(struct train_ctx *c, void *state, uint32_t e,
 {
 	struct mf_state *s = state;
 	uint64_t n = c->train->n_rows;
-	rng_shuffle_u64(&s->rng, s->order, n);
+	rng_shuffle_u32(&s->rng, s->order, n);
 	for (uint64_t q = 0; q < n; q++) {
 		if (q + 2 < n)
 			mf_prefetch_ids(&s->q, s->order[q + 2]);
@@ -112,7 +112,7 @@ static enum dmlhog_status mf_init(struct train_ctx *c, void **state, struct dmlh
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%llu ratings)",
 		                        (unsigned long long)n);
 	for (uint64_t i = 0; i < n; i++)
-		s->order[i] = i;
+		s->order[i] = (uint32_t)i;
 	rng_seed(&s->rng, c->opts.seed, 1);
 	mf_init_model(c);
 	return DMLHOG_OK;

@@ -178,9 +178,34 @@ static void targets_free(struct targets *t)
 {
 	free(t->y_own);
 	free(t->cls);
-	free(t->user);
-	free(t->item);
+	free(t->user_map);
+	free(t->item_map);
 	memset(t, 0, sizeof *t);
+}
+
+/* One column (users or items) of d as the model numbers it: d's own
+ * indices, and a table from them to the model's unless they are the
+ * model's already (the training set).  Returns -1 when out of memory. */
+static int mf_column(const dmlhog_model *m, const dmlhog_dataset *d, int items,
+                     const uint32_t **local, uint32_t **map)
+{
+	int identity;
+	uint32_t *x = model_mf_indices(m, items, items ? d->item_id : d->user_id,
+	                               items ? d->n_items : d->n_users, &identity);
+	if (!x)
+		return -1;
+	*local = items ? d->item : d->user;
+	if (identity)
+		free(x);
+	else
+		*map = x;
+	return 0;
+}
+
+static int mf_targets(const dmlhog_model *m, const dmlhog_dataset *d, struct targets *t)
+{
+	return mf_column(m, d, 0, &t->user, &t->user_map) != 0 ||
+	       mf_column(m, d, 1, &t->item, &t->item_map) != 0 ? -1 : 0;
 }
 
 /* Targets of data set d as model m sees them (labels -> +-1 or class
@@ -197,14 +222,8 @@ static enum dmlhog_status targets_make(const dmlhog_model *m, const dmlhog_datas
 	if (m->task == DMLHOG_TASK_BINARY && !(t->y = t->y_own = malloc(n * sizeof *t->y + 1)))
 		goto nomem;
 	if (m->task == DMLHOG_TASK_MF) {
-		t->user = malloc(n * sizeof *t->user + 1);
-		t->item = malloc(n * sizeof *t->item + 1);
-		if (!t->user || !t->item)
+		if (mf_targets(m, d, t) != 0)
 			goto nomem;
-		for (uint64_t i = 0; i < n; i++) {
-			t->user[i] = idmap_find(m->users, d->user_raw[i]);
-			t->item[i] = idmap_find(m->items, d->item_raw[i]);
-		}
 	} else if (m->task == DMLHOG_TASK_MULTICLASS) {
 		if (!(t->cls = malloc(n * sizeof *t->cls + 1)))
 			goto nomem;
@@ -229,31 +248,24 @@ nomem:
 	                        (unsigned long long)n);
 }
 
-/* Dense user/item maps of the training triplets. */
+/* The model numbers users and items as the training set does. */
 static dmlhog_model *model_for_mf(const struct dmlhog_train_opts *o, const dmlhog_dataset *d)
 {
-	struct idmap *users = idmap_create(), *items = idmap_create();
-	dmlhog_model *m = NULL;
-	if (!users || !items)
-		goto out;
-	double sum = 0;
-	for (uint64_t i = 0; i < d->n_rows; i++) {
-		if (idmap_intern(users, d->user_raw[i]) == IDMAP_NONE ||
-		    idmap_intern(items, d->item_raw[i]) == IDMAP_NONE)
-			goto out;
-		sum += d->label[i];
+	struct idmap *users = idmap_from_ids(d->user_id, d->n_users);
+	struct idmap *items = idmap_from_ids(d->item_id, d->n_items);
+	dmlhog_model *m = users && items ? model_alloc_mf(o->rank, d->n_users, d->n_items) : NULL;
+	if (!m) {
+		idmap_destroy(users);
+		idmap_destroy(items);
+		return NULL;
 	}
-	m = model_alloc_mf(o->rank, idmap_size(users), idmap_size(items));
-	if (!m)
-		goto out;
+	double sum = 0;
+	for (uint64_t i = 0; i < d->n_rows; i++)
+		sum += d->label[i];
 	m->users = users;
 	m->items = items;
 	m->mu = d->n_rows ? sum / (double)d->n_rows : 0;
 	return m;
-out:
-	idmap_destroy(users);
-	idmap_destroy(items);
-	return NULL;
 }
 
 static dmlhog_model *model_for(const struct dmlhog_train_opts *o, const dmlhog_dataset *d,
@@ -405,6 +417,11 @@ enum dmlhog_status dmlhog_train(const dmlhog_dataset *train, const dmlhog_datase
 	c.train = train;
 	if (!train->n_rows)
 		return dmlhog_error_set(err, DMLHOG_E_DATA, "training data has no rows");
+	/* row orders are 32-bit: half the memory of the permutations */
+	if (train->n_rows > UINT32_MAX)
+		return dmlhog_error_set(err, DMLHOG_E_DATA,
+		        "training data has %llu rows; at most %u can be trained on at once",
+		        (unsigned long long)train->n_rows, UINT32_MAX);
 	if (train->format != DMLHOG_FORMAT_TRIPLET &&
 	    !(labels = labels_distinct(train, &nl, MAX_AUTO_CLASSES)))
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (labels)");
@@ -423,6 +440,10 @@ enum dmlhog_status dmlhog_train(const dmlhog_dataset *train, const dmlhog_datase
 	    (holdout && (s = targets_make(c.model, holdout, &hold.t, err)) != DMLHOG_OK) ||
 	    (test && (s = targets_make(c.model, test, &tst.t, err)) != DMLHOG_OK))
 		goto out;
+	if (c.tt.user_map || c.tt.item_map) {   /* engines read tt.user[i] as the model's */
+		s = dmlhog_error_set(err, DMLHOG_E_INTERNAL, "training users or items numbered unlike the model");
+		goto out;
+	}
 	const struct engine_ops *ops = engine_for(&c.opts);
 	if ((s = ops->init(&c, &state, err)) == DMLHOG_OK)
 		s = run_epochs(&c, ops, state, &hold, &tst, err);

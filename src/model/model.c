@@ -276,13 +276,35 @@ static uint32_t mf_index(const struct idmap *map, uint64_t raw, uint32_t n)
 	return raw < n ? (uint32_t)raw : IDMAP_NONE;
 }
 
-static void predict_mf(const dmlhog_model *m, const dmlhog_dataset *d, double *out)
+uint32_t *model_mf_indices(const dmlhog_model *m, int items, const uint64_t *ids, uint32_t n,
+                           int *identity)
+{
+	const struct idmap *map = items ? m->items : m->users;
+	uint32_t limit = items ? m->n_items : m->n_users;
+	uint32_t *x = malloc((n ? n : 1) * sizeof *x);
+	int same = 1;
+	for (uint32_t k = 0; x && k < n; k++) {
+		x[k] = mf_index(map, ids[k], limit);
+		same &= x[k] == k;
+	}
+	if (identity)
+		*identity = same;
+	return x;
+}
+
+static int predict_mf(const dmlhog_model *m, const dmlhog_dataset *d, double *out)
 {
 	uint64_t n = d->n_rows;
-	#pragma omp parallel for schedule(static) if (n > 4096)
-	for (uint64_t i = 0; i < n; i++)
-		out[i] = model_mf_predict(m, mf_index(m->users, d->user_raw[i], m->n_users),
-		                          mf_index(m->items, d->item_raw[i], m->n_items));
+	uint32_t *u = model_mf_indices(m, 0, d->user_id, d->n_users, NULL);
+	uint32_t *v = model_mf_indices(m, 1, d->item_id, d->n_items, NULL);
+	if (u && v) {
+		#pragma omp parallel for schedule(static) if (n > 4096)
+		for (uint64_t i = 0; i < n; i++)
+			out[i] = model_mf_predict(m, u[d->user[i]], v[d->item[i]]);
+	}
+	free(u);
+	free(v);
+	return u && v ? 0 : -1;
 }
 
 static int model_labels_ok(const dmlhog_model *m)
@@ -303,7 +325,8 @@ enum dmlhog_status dmlhog_model_predict(const dmlhog_model *m, const dmlhog_data
 	if (m->task == DMLHOG_TASK_MF) {
 		if (d->format != DMLHOG_FORMAT_TRIPLET)
 			return dmlhog_error_set(err, DMLHOG_E_USAGE, "predict: the model is a factorisation (mf) model; it needs user item rating triplets, not svmlight data");
-		predict_mf(m, d, out);
+		if (predict_mf(m, d, out) != 0)
+			return dmlhog_error_set(err, DMLHOG_E_NOMEM, "predict: out of memory");
 		return DMLHOG_OK;
 	}
 	if (d->format != DMLHOG_FORMAT_SVMLIGHT)

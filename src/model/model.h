@@ -48,5 +48,10 @@ void model_scores(const dmlhog_model *m, const uint32_t *cols, const float *vals
                   uint64_t n, double *out);
 /* MF prediction for dense ids (UINT32_MAX = unseen: falls back to biases). */
 double model_mf_predict(const dmlhog_model *m, uint32_t u, uint32_t i);
+/* The model's index of each of n user ids (items = 0) or item ids (items =
+ * 1), IDMAP_NONE where unseen, in a new array (NULL when out of memory);
+ * *identity (when not NULL) says whether index k is k throughout. */
+uint32_t *model_mf_indices(const dmlhog_model *m, int items, const uint64_t *ids, uint32_t n,
+                           int *identity);
 
 #endif

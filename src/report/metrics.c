@@ -130,7 +130,7 @@ static void eval_mf(const dmlhog_model *m, const dmlhog_dataset *d, const struct
 	double se = 0, ae = 0;
 	#pragma omp parallel for reduction(+:se, ae) schedule(static)
 	for (uint64_t i = 0; i < n; i++) {
-		double e = t->y[i] - model_mf_predict(m, t->user[i], t->item[i]);
+		double e = t->y[i] - model_mf_predict(m, targets_user(t, i), targets_item(t, i));
 		se += e * e;
 		ae += fabs(e);
 	}
