@@ -37,7 +37,12 @@
 #include "util/rng.h"
 
 #define CACHE_LINE 64
-#define WINDOW_SAMPLES (1u << 18)     /* samples planned at once */
+#define WINDOW_SAMPLES (1u << 18)     /* samples planned at once, at most */
+#define WINDOW_ENTRIES (1u << 22)     /* and nonzeros: a window's plans hold a
+                                       * position and a value per hot entry, so
+                                       * on dense rows (Fashion-MNIST: 390 a
+                                       * row) a window of 2^18 samples would
+                                       * cost most of the data's size again */
 #define BARRIER_SPIN 4000             /* pauses before sleeping: 50-200 us */
 
 struct cy;
@@ -518,7 +523,10 @@ static enum dmlhog_status cy_alloc(struct cy *h, struct dmlhog_error *err)
 	uint64_t n = c->train->n_rows;
 	int adagrad = c->opts.schedule == DMLHOG_LR_ADAGRAD, bad = 0;
 	uint32_t k = h->mf ? m->rank : m->k;
-	h->wcap = WINDOW_SAMPLES / h->B > 2 * h->T ? WINDOW_SAMPLES / h->B : 2 * h->T;
+	uint64_t per_row = h->mf || !c->train->nnz ? 2 : (c->train->nnz + n - 1) / n;
+	uint64_t window = WINDOW_ENTRIES / per_row < WINDOW_SAMPLES ? WINDOW_ENTRIES / per_row
+	                                                            : WINDOW_SAMPLES;
+	h->wcap = window / h->B > 2 * h->T ? (unsigned)(window / h->B) : 2 * h->T;
 	h->wlen = (size_t)h->wcap * h->B;
 	h->order = malloc(n * sizeof *h->order + 1);
 	h->bstart = malloc((h->wcap + 1) * sizeof *h->bstart);

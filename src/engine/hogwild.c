@@ -65,7 +65,10 @@ struct hw {
 	                             * mutex that favours one thread does exactly
 	                             * that), without a global permutation array */
 	size_t plen;                /* floats in one copy of the parameters */
-	float **rep;                /* R copies: linear w; MF P|Q|bu|bi */
+	int in_place;               /* R = 1: the workers update the model's own
+	                             * arrays (pages interleaved across nodes), no
+	                             * second copy */
+	float **rep;                /* R > 1 copies: linear w; MF P|Q|bu|bi */
 	float *base;                /* R > 1: the copies' value at the last merge */
 	struct lazy_stamp *stamp;   /* linear: shared regularisation stamps */
 	float *Gu, *Gi;             /* MF AdaGrad accumulators, shared */
@@ -121,8 +124,13 @@ static void hw_merge(struct hw *h, size_t lo, size_t hi)
 /* Point the kernels of worker w at its replica. */
 static void hw_point(struct hw *h, struct worker *w)
 {
-	float *x = h->rep[h->plan.t[w->id].replica];
 	dmlhog_model *m = h->c->model;
+	if (h->in_place) {
+		w->mq.P = m->P, w->mq.Q = m->Q, w->mq.bu = m->bu, w->mq.bi = m->bi;
+		w->lq.w = m->w;
+		return;
+	}
+	float *x = h->rep[h->plan.t[w->id].replica];
 	if (h->mf) {
 		size_t nu = (size_t)m->n_users * m->rank, ni = (size_t)m->n_items * m->rank;
 		w->mq.P = x;
@@ -324,17 +332,19 @@ static void hw_flush(struct train_ctx *c, void *state)
 	struct hw *h = state;
 	if (h->R > 1)
 		hw_merge(h, 0, h->plen);
+	float *w0 = h->in_place ? c->model->w : h->rep[0];
 	if (!h->mf && lazy_reg_active(&h->w[0].reg)) {
 		struct lazy_reg r = h->w[0].reg;
 		r.t = c->t;
 		for (uint32_t j = 0; j < r.n; j++)
-			lazy_catch_up(&r, j, h->rep[0] + (uint64_t)j * h->w[0].lq.k, h->w[0].lq.k);
+			lazy_catch_up(&r, j, w0 + (uint64_t)j * h->w[0].lq.k, h->w[0].lq.k);
 		for (unsigned i = 1; i < h->R; i++)
 			memcpy(h->rep[i], h->rep[0], h->plen * sizeof(float));
 		if (h->base)
 			memcpy(h->base, h->rep[0], h->plen * sizeof(float));
 	}
-	hw_pack(c->model, h->rep[0], 0);
+	if (!h->in_place)
+		hw_pack(c->model, h->rep[0], 0);
 }
 
 static void hw_fini(void *state)
@@ -381,10 +391,33 @@ static enum dmlhog_status hw_plan(struct hw *h, const struct dmlhog_train_opts *
 }
 
 /* The copies of the parameters, placed as the plan says. */
+static void hw_warn_binding(struct hw *h)
+{
+	if (h->mem_warned && h->c->opts.notice)
+		h->c->opts.notice(h->c->opts.notice_ctx,
+		                  "warning: NUMA memory binding refused; replicas use default placement");
+}
+
+/* One shared copy (R = 1) is the model itself, its pages interleaved;
+ * R > 1 copies are allocated on their nodes (replicas node) or interleaved
+ * (replicas thread), and merged into the model at the end. */
 static enum dmlhog_status hw_alloc_copies(struct hw *h, struct dmlhog_error *err)
 {
+	dmlhog_model *m = h->c->model;
 	h->R = h->plan.n_replicas;
-	h->plen = hw_param_len(h->c->model);
+	h->plen = hw_param_len(m);
+	h->in_place = h->R == 1 && h->plan.replicas == TOPO_REPLICAS_MACHINE;
+	if (h->in_place) {
+		size_t nu = (size_t)m->n_users * m->rank, ni = (size_t)m->n_items * m->rank;
+		if (h->mf) {        /* the biases are small: left where they are */
+			topo_interleave(h->topo, m->P, nu * sizeof(float), &h->mem_warned);
+			topo_interleave(h->topo, m->Q, ni * sizeof(float), &h->mem_warned);
+		} else {
+			topo_interleave(h->topo, m->w, h->plen * sizeof(float), &h->mem_warned);
+		}
+		hw_warn_binding(h);
+		return DMLHOG_OK;
+	}
 	h->rep = calloc(h->R, sizeof *h->rep);
 	if (!h->rep)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (replicas)");
@@ -403,9 +436,7 @@ static enum dmlhog_status hw_alloc_copies(struct hw *h, struct dmlhog_error *err
 			return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (%zu bytes)", bytes);
 		hw_pack(h->c->model, h->base, 1);
 	}
-	if (h->mem_warned && h->c->opts.notice)
-		h->c->opts.notice(h->c->opts.notice_ctx,
-		                  "warning: NUMA memory binding refused; replicas use default placement");
+	hw_warn_binding(h);
 	return DMLHOG_OK;
 }
 

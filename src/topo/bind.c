@@ -2,7 +2,9 @@
  * topo.h).  On a simulated topology hwloc's binding calls succeed and do
  * nothing, so they are not made at all: the plan is only printed. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include "topo/topo-impl.h"
 
 /* The cpuset of thread i's plan line: its mask as printed (hex or list),
@@ -87,6 +89,20 @@ void *topo_alloc_interleaved(const struct topo *t, size_t len, int *warned)
 	void *p = hwloc_alloc_membind(t->h, alloc_len(len), all, HWLOC_MEMBIND_INTERLEAVE,
 	                              HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_STRICT);
 	return p ? p : fallback(t, len, errno, warned);
+}
+
+void topo_interleave(const struct topo *t, void *p, size_t len, int *warned)
+{
+	if (t->simulated || !p || !len || hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_NUMANODE) < 2)
+		return;
+	/* mbind works on whole pages: widen the range to them */
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)p & ~(page - 1);
+	size_t n = ((uintptr_t)p + len - a + page - 1) & ~(page - 1);
+	hwloc_const_nodeset_t all = hwloc_topology_get_topology_nodeset(t->h);
+	if (hwloc_set_area_membind(t->h, (void *)a, n, all, HWLOC_MEMBIND_INTERLEAVE,
+	                           HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_MIGRATE) != 0 &&
+	    warned && !*warned)
+		*warned = errno ? errno : EINVAL;
 }
 
 void topo_free(const struct topo *t, void *p, size_t len)
