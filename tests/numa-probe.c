@@ -7,7 +7,8 @@
  * hwloc_get_cpubind and sched_getcpu that it runs where the plan says,
  * allocates a shard on its planned node (topo_alloc_node), writes it, and
  * checks where the pages went, with topo_node_of and with get_mempolicy
- * directly.  Then an interleaved model must spread over the nodes.
+ * directly.  Then an interleaved model must spread over the nodes, whether
+ * allocated so or moved there in place.
  *
  * make check runs it on the build machine (one node; memory binding may be
  * refused in a container, which is reported as a skip).  tests/cli/numa-vm.sh
@@ -154,25 +155,35 @@ static void probe_policy(const struct topo *t, unsigned threads, enum topo_bind 
 	plan_free(&p);
 }
 
-/* Pages interleaved over all nodes: each node holds about its share. */
-static void probe_interleave(const struct topo *t)
+/* Pages interleaved over all nodes: each node holds about its share.
+ * in_place: plain memory first touched here (all on this thread's node),
+ * then moved by topo_interleave, as Hogwild!'s one shared model is;
+ * else allocated interleaved (topo_alloc_interleaved), as replicas are. */
+static void probe_interleave(const struct topo *t, int in_place)
 {
 	unsigned pages = 64, nodes = topo_numa_nodes(t), count[64] = { 0 };
 	long psz = sysconf(_SC_PAGESIZE);
+	size_t len = (size_t)pages * (size_t)psz;
+	const char *what = in_place ? "interleaved in place" : "interleaved allocation";
 	int warned = 0;
-	char *m = topo_alloc_interleaved(t, (size_t)pages * (size_t)psz, &warned);
-	if (!ok(m != NULL, "interleaved allocation"))
+	char *m = in_place ? aligned_alloc((size_t)psz, len) : topo_alloc_interleaved(t, len, &warned);
+	if (!ok(m != NULL, "%s", what))
 		return;
-	memset(m, 1, (size_t)pages * (size_t)psz);
+	memset(m, 1, len);
+	if (in_place)
+		topo_interleave(t, m, len, &warned);
 	for (unsigned i = 0; i < pages; i++) {
 		int n = topo_node_of(t, m + (size_t)i * (size_t)psz);
 		if (n >= 0 && n < 64)
 			count[n]++;
 	}
-	topo_free(t, m, (size_t)pages * (size_t)psz);
+	if (in_place)
+		free(m);
+	else
+		topo_free(t, m, len);
 	if (warned) {
 		if (require_nodes)
-			ok(0, "interleaving refused: %s", strerror(warned));
+			ok(0, "%s refused: %s", what, strerror(warned));
 		else
 			tap_skip("interleaving refused here (no CAP_SYS_NICE in a container?)");
 		return;
@@ -180,8 +191,8 @@ static void probe_interleave(const struct topo *t)
 	unsigned lo = pages;
 	for (unsigned n = 0; n < nodes && n < 64; n++)
 		lo = count[n] < lo ? count[n] : lo;
-	ok(lo >= pages / nodes / 2, "every node holds at least half its share of %u interleaved pages",
-	   pages);
+	ok(lo >= pages / nodes / 2, "%s: every node holds at least half its share of %u pages",
+	   what, pages);
 	for (unsigned n = 0; n < nodes && n < 64; n++)
 		printf("#   node %u: %u pages\n", n, count[n]);
 }
@@ -225,7 +236,8 @@ int main(int argc, char **argv)
 			probe_policy(t, threads, (enum topo_bind)bind);
 	}
 	free(list);
-	probe_interleave(t);
+	probe_interleave(t, 0);
+	probe_interleave(t, 1);
 	topo_destroy(t);
 	hwloc_topology_destroy(probe_h);
 	return tap_done();

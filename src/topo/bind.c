@@ -3,7 +3,9 @@
  * nothing, so they are not made at all: the plan is only printed. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "topo/topo-impl.h"
 
@@ -93,16 +95,36 @@ void *topo_alloc_interleaved(const struct topo *t, size_t len, int *warned)
 
 void topo_interleave(const struct topo *t, void *p, size_t len, int *warned)
 {
-	if (t->simulated || !p || !len || hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_NUMANODE) < 2)
+	if (t->simulated || !p || hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_NUMANODE) < 2)
 		return;
-	/* mbind works on whole pages: widen the range to them */
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)p & ~(page - 1);
-	size_t n = ((uintptr_t)p + len - a + page - 1) & ~(page - 1);
+	/* Only the whole pages inside the range: the edges may hold other data. */
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	char *a = (char *)(((uintptr_t)p + page - 1) & ~(page - 1));
+	char *e = (char *)(((uintptr_t)p + len) & ~(page - 1));
+	if (e <= a)
+		return;
 	hwloc_const_nodeset_t all = hwloc_topology_get_topology_nodeset(t->h);
-	if (hwloc_set_area_membind(t->h, (void *)a, n, all, HWLOC_MEMBIND_INTERLEAVE,
-	                           HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_MIGRATE) != 0 &&
-	    warned && !*warned)
-		*warned = errno ? errno : EINVAL;
+	if (hwloc_set_area_membind(t->h, a, (size_t)(e - a), all, HWLOC_MEMBIND_INTERLEAVE,
+	                           HWLOC_MEMBIND_BYNODESET) != 0) {
+		if (warned && !*warned)
+			*warned = errno ? errno : EINVAL;
+		return;
+	}
+	/* The policy only places new pages (a migrating mbind leaves pages that
+	 * already sit on an allowed node where they are): copy each chunk
+	 * aside, drop its pages and write it back, so that they fault in
+	 * again under the interleaved policy. */
+	size_t chunk = 256 * (size_t)page;
+	char *buf = malloc(chunk);
+	if (!buf)
+		return;
+	for (char *c = a; c < e; c += chunk) {
+		size_t n = (size_t)(e - c) < chunk ? (size_t)(e - c) : chunk;
+		memcpy(buf, c, n);
+		if (madvise(c, n, MADV_DONTNEED) == 0)
+			memcpy(c, buf, n);
+	}
+	free(buf);
 }
 
 void topo_free(const struct topo *t, void *p, size_t len)

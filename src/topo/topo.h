@@ -110,9 +110,10 @@ int topo_bind_self(const struct topo *t, const struct plan *p, unsigned i);
 void *topo_alloc_node(const struct topo *t, size_t len, unsigned numa, int *warned);
 void *topo_alloc_interleaved(const struct topo *t, size_t len, int *warned);
 void topo_free(const struct topo *t, void *p, size_t len);
-/* Interleave the pages of [p, p + len), already allocated and possibly
- * touched, across the nodes (moving those in place); nothing on a simulated
- * topology.  A refusal is reported once through *warned, as above, and
+/* Interleave the whole pages inside [p, p + len), anonymous memory already
+ * allocated and written, across the nodes, keeping its contents; nothing
+ * on a simulated topology or a single node.  Not while other threads use
+ * the range.  A refusal is reported once through *warned, as above, and
  * leaves the memory where it is. */
 void topo_interleave(const struct topo *t, void *p, size_t len, int *warned);
 /* NUMA node (logical) holding the page at p, or -1 when unknown. */
