@@ -68,13 +68,36 @@ for f in w8a.train fashion-mnist.train wordnet.train ml.train; do
 done
 engines w8a "$prepared/w8a.train" "$prepared/w8a.test" test_accuracy acc
 # Fashion-MNIST (784 dense, hot pixels x 10 classes) is the hard case for
-# lock-free and replicated updates: measured shortfalls against serial are
-# 0.3-1.0 points for replicas machine and locked, and 2-12 points for
-# node/thread replicas (their merge rule suits sparse data).  Not yet met:
-# reported as skips, not hidden.
-for i in 1 2 3 4 5 6 7; do
+# lock-free and replicated updates, and one run's final accuracy moves by up
+# to 0.6 points with the seed for every engine, the serial one included
+# (84.44-84.68 over seeds 0-5): each side is the mean over seeds 0, 1 and 2.
+# Measured means (serial 84.59): hogwild -T 2 84.63, -T 4 84.37; node
+# replicas (2 simulated nodes) -T 2 84.58, -T 4 73.9; thread replicas -T 2
+# 83.61, -T 4 80.7; locked -T 2 84.36.  -T 4 and locked are inside 0.3 by
+# less than the mean's own noise, so they are reported, not asserted; node
+# replicas at -T 4 and thread replicas miss (their merge sums every copy's
+# change, which on dense hot parameters overshoots).
+seeded_mean() {
+	tr=$1 te=$2
+	shift 2
+	for s in 0 1 2; do
+		metric "$tr" "$te" test_accuracy --seed "$s" "$@"
+	done | python3 -c 'import sys; v = [float(x) for x in sys.stdin]; print(sum(v) / 3 if len(v) == 3 else "missing")'
+}
+fm_tr=$prepared/fashion-mnist.train fm_te=$prepared/fashion-mnist.test
+fm_ref=$(seeded_mean "$fm_tr" "$fm_te")
+check "fashion-mnist hogwild -T 2 replicas machine (mean of 3 seeds)" \
+	"$(seeded_mean "$fm_tr" "$fm_te" --engine hogwild -T 2)" "$fm_ref" acc
+check "fashion-mnist hogwild -T 2 replicas node, 2 simulated nodes (mean of 3 seeds)" \
+	"$(seeded_mean "$fm_tr" "$fm_te" --engine hogwild -T 2 --replicas node --topology "$two_nodes")" \
+	"$fm_ref" acc
+for why in "hogwild -T 4 replicas machine: 84.37 against 84.59, too close to assert" \
+	"hogwild -T 4 replicas node: 73.9, misses" \
+	"hogwild -T 2 replicas thread: 83.61, misses" \
+	"hogwild -T 4 replicas thread: 80.7, misses" \
+	"locked -T 2: 84.36 against 84.59, too close to assert"; do
 	n=$((n + 1))
-	echo "ok $n # SKIP fashion-mnist: parallel engines do not yet reach serial within 0.3 points (dense hot parameters)"
+	echo "ok $n # SKIP fashion-mnist $why (mean of 3 seeds)"
 done
 engines wordnet "$prepared/wordnet.train" "$prepared/wordnet.test" test_accuracy acc
 engines ml-latest-small "$prepared/ml.train" "$prepared/ml.test" test_rmse rmse
