@@ -3,8 +3,8 @@
  *
  * T long-lived workers, each bound by itself to the PU its plan gives
  * (topo/), walk their own shard (rows dealt by a seeded hash) in a fresh
- * random order per epoch and update the parameters without locks through relaxed atomics
- * (engine/shared.h).  The parameters live in one shared copy with pages
+ * random order per epoch and update the parameters without locks through
+ * relaxed atomics (engine/shared.h).  The parameters live in one shared copy with pages
  * interleaved across NUMA nodes (replicas machine), one copy per NUMA node
  * or one per thread (replicas node/thread); copies are merged at barriers
  * every sync_every samples per thread (hw_merge).  The locked engine runs the
@@ -390,7 +390,6 @@ static enum dmlhog_status hw_plan(struct hw *h, const struct dmlhog_train_opts *
 	return engine_place(o, h->T, rp, &h->topo, &h->plan, err);
 }
 
-/* The copies of the parameters, placed as the plan says. */
 static void hw_warn_binding(struct hw *h)
 {
 	if (h->mem_warned && h->c->opts.notice)
@@ -398,9 +397,10 @@ static void hw_warn_binding(struct hw *h)
 		                  "warning: NUMA memory binding refused; replicas use default placement");
 }
 
-/* One shared copy (R = 1) is the model itself, its pages interleaved;
- * R > 1 copies are allocated on their nodes (replicas node) or interleaved
- * (replicas thread), and merged into the model at the end. */
+/* The copies of the parameters, placed as the plan says.  One shared copy
+ * (R = 1) is the model itself, its pages interleaved; R > 1 copies are
+ * allocated on their nodes (replicas node) or interleaved (replicas
+ * thread), and merged into the model at the end. */
 static enum dmlhog_status hw_alloc_copies(struct hw *h, struct dmlhog_error *err)
 {
 	dmlhog_model *m = h->c->model;
@@ -408,10 +408,11 @@ static enum dmlhog_status hw_alloc_copies(struct hw *h, struct dmlhog_error *err
 	h->plen = hw_param_len(m);
 	h->in_place = h->R == 1 && h->plan.replicas == TOPO_REPLICAS_MACHINE;
 	if (h->in_place) {
-		size_t nu = (size_t)m->n_users * m->rank, ni = (size_t)m->n_items * m->rank;
 		if (h->mf) {        /* the biases are small: left where they are */
-			topo_interleave(h->topo, m->P, nu * sizeof(float), &h->mem_warned);
-			topo_interleave(h->topo, m->Q, ni * sizeof(float), &h->mem_warned);
+			topo_interleave(h->topo, m->P, (size_t)m->n_users * m->rank * sizeof(float),
+			                &h->mem_warned);
+			topo_interleave(h->topo, m->Q, (size_t)m->n_items * m->rank * sizeof(float),
+			                &h->mem_warned);
 		} else {
 			topo_interleave(h->topo, m->w, h->plen * sizeof(float), &h->mem_warned);
 		}
