@@ -7,7 +7,9 @@
  * relaxed atomics (engine/shared.h).  The parameters live in one shared copy with pages
  * interleaved across NUMA nodes (replicas machine), one copy per NUMA node
  * or one per thread (replicas node/thread); copies are merged at barriers
- * every sync_every samples per thread (hw_merge).  The locked engine runs the
+ * every sync_every samples per thread (hw_merge).  With two or more threads
+ * on a linear model, each worker steps the hottest features in a private
+ * view flushed every HOT_FLUSH_EVERY samples (hot_buffer.h).  The locked engine runs the
  * same kernel with plain accesses inside striped mutexes, taken in stripe
  * order so that two samples never deadlock.
  */
@@ -39,6 +41,8 @@ struct worker {
 	struct rng rng;
 	struct lazy_reg reg;        /* view: shared stamps, own step estimate */
 	struct lin_kernel lq;
+	struct hot_buf hb;          /* views of the buffered features */
+	uint32_t since_flush;
 	struct mf_kernel mq;
 	double loss_sum;
 	uint64_t n;
@@ -71,6 +75,8 @@ struct hw {
 	float **rep;                /* R > 1 copies: linear w; MF P|Q|bu|bi */
 	float *base;                /* R > 1: the copies' value at the last merge */
 	struct lazy_stamp *stamp;   /* linear: shared regularisation stamps */
+	struct hot_set hot;         /* linear, T > 1: features stepped in views */
+	int buffered;               /* hot.n > 0 */
 	float *Gu, *Gi;             /* MF AdaGrad accumulators, shared */
 	pthread_mutex_t *locks;     /* locked: feature stripes (MF: users then items) */
 	struct worker *w;
@@ -188,14 +194,28 @@ static double hw_step(struct hw *h, struct worker *w, uint64_t i, double eta)
 	if (h->mf)
 		return h->locked ? mf_step(&w->mq, i, eta, 0) : mf_step(&w->mq, i, eta, 1);
 	uint32_t k = w->lq.k;
+	if (h->buffered)
+		return k == 1 ? lin_step(&w->lq, i, eta, 1, KM_ATOMIC | KM_BUF)
+		              : lin_step(&w->lq, i, eta, k, KM_ATOMIC | KM_BUF);
 	if (h->locked)
 		return k == 1 ? lin_step(&w->lq, i, eta, 1, 0) : lin_step(&w->lq, i, eta, k, 0);
 	return k == 1 ? lin_step(&w->lq, i, eta, 1, 1) : lin_step(&w->lq, i, eta, k, 1);
 }
 
+/* Publish worker w's buffered steps (every HOT_FLUSH_EVERY samples, before
+ * merges and at the end of an epoch). */
+static void hw_flush_views(struct hw *h, struct worker *w)
+{
+	if (h->buffered) {
+		lin_buf_flush(&w->lq);
+		w->since_flush = 0;
+	}
+}
+
 /* Both sides of an averaging point: every worker takes its slice. */
 static void hw_sync_point(struct hw *h, struct worker *w)
 {
+	hw_flush_views(h, w);
 	pthread_barrier_wait(&h->sync);
 	hw_merge(h, h->plen * w->id / h->T, h->plen * (w->id + 1) / h->T);
 	pthread_barrier_wait(&h->sync);
@@ -244,12 +264,15 @@ static void hw_run_epoch(struct hw *h, struct worker *w)
 				w->loss_sum += loss;
 				w->n++;
 			}
+			if (h->buffered && ++w->since_flush == HOT_FLUSH_EVERY)
+				hw_flush_views(h, w);
 		}
 		if (synced < h->syncs && (q + 1) % h->sync_every == 0) {
 			hw_sync_point(h, w);
 			synced++;
 		}
 	}
+	hw_flush_views(h, w);
 }
 
 /* The shard of row i: a seeded hash (splitmix64's finaliser) taken to
@@ -288,13 +311,13 @@ static void *hw_worker(void *arg)
 	struct hw *h = w->h;
 	topo_bind_self(h->topo, &h->plan, w->id);
 	/* allocated after binding, so first touch puts the pages on our node */
-	if (hw_deal_shard(h, w) != 0)
+	if (hw_deal_shard(h, w) != 0 || (h->buffered && hot_buf_init(&w->hb, &h->hot) != 0))
 		w->failed = 2;
 	for (;;) {
 		pthread_barrier_wait(&h->go);
 		if (h->quit)
 			break;
-		if (w->order)
+		if (w->failed != 2)
 			hw_run_epoch(h, w);
 		pthread_barrier_wait(&h->done);
 	}
@@ -364,6 +387,7 @@ static void hw_fini(void *state)
 	for (unsigned i = 0; h->w && i < h->T; i++) {
 		free(h->w[i].order);
 		free(h->w[i].lq.z);
+		hot_buf_free(&h->w[i].hb);
 	}
 	for (unsigned r = 0; h->rep && r < h->R; r++)
 		if (h->rep[r])
@@ -375,6 +399,7 @@ static void hw_fini(void *state)
 	free(h->rep);
 	free(h->base);
 	free(h->stamp);
+	hot_set_free(&h->hot);
 	free(h->Gu);
 	free(h->Gi);
 	free(h->w);
@@ -493,11 +518,36 @@ static enum dmlhog_status hw_init_worker(struct hw *h, unsigned i, struct dmlhog
 		                             .has_bias = c->model->has_bias,
 		                             .adagrad = c->opts.schedule == DMLHOG_LR_ADAGRAD,
 		                             .loss = c->opts.loss };
+		w->lq.hs = &h->hot;
+		w->lq.hb = &w->hb;
 		w->lq.z = calloc(2 * (size_t)c->model->k, sizeof *w->lq.z);
 		if (!w->lq.z)
 			return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory");
 	}
 	hw_point(h, w);
+	return DMLHOG_OK;
+}
+
+/* Linear models whose copies have two or more lock-free writers buffer
+ * their hot features (hot_buffer.h) unless --hot-params off; a notice says
+ * how many. */
+static enum dmlhog_status hw_choose_hot(struct hw *h, struct dmlhog_error *err)
+{
+	struct train_ctx *c = h->c;
+	const dmlhog_model *m = c->model;
+	/* a copy of its own (replicas thread) has no other writer */
+	if (h->mf || h->locked || h->T <= h->R || c->opts.hot_params < 0)
+		return DMLHOG_OK;
+	if (hot_set_build(&h->hot, c->train, m->n_features, m->k, m->has_bias) != 0)
+		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (hot features)");
+	h->buffered = h->hot.n > 0;
+	if (h->buffered && c->opts.notice) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "hogwild: %u hot parameters (%sthe features in 1/%d of the "
+		         "samples or more) stepped in per-thread views, flushed every %d samples",
+		         h->hot.n, m->has_bias ? "the bias and " : "", HOT_SHARE_DIV, HOT_FLUSH_EVERY);
+		c->opts.notice(c->opts.notice_ctx, msg);
+	}
 	return DMLHOG_OK;
 }
 
@@ -554,7 +604,8 @@ static enum dmlhog_status hw_init(struct train_ctx *c, void **state, int locked,
 		mf_init_model(c);
 	if ((s = hw_plan(h, &c->opts, err)) != DMLHOG_OK ||
 	    (s = hw_alloc_copies(h, err)) != DMLHOG_OK ||
-	    (s = hw_alloc_shared(h, err)) != DMLHOG_OK)
+	    (s = hw_alloc_shared(h, err)) != DMLHOG_OK ||
+	    (s = hw_choose_hot(h, err)) != DMLHOG_OK)
 		return s;
 	struct rng g;
 	rng_seed(&g, c->opts.seed, 3);

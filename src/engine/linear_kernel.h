@@ -22,12 +22,16 @@
  *   hot_seq, the bias at j = d included) are read but not caught up or
  *   updated; the step leaves the score of its other features in zcold[0..k)
  *   and the caller replays the hot part later (lin_hot_replay).
+ * - KM_BUF (Hogwild!, with KM_ATOMIC): features of q->hs are read and
+ *   stepped in the worker's own view q->hb, which lin_buf_flush adds to
+ *   the shared parameters (engine/hot_buffer.h).
  */
 #ifndef DMLHOG_ENGINE_LINEAR_KERNEL_H
 #define DMLHOG_ENGINE_LINEAR_KERNEL_H
 
 #include <math.h>
 #include "engine/engine.h"
+#include "engine/hot_buffer.h"
 #include "engine/shared.h"
 #include "loss/loss.h"
 #include "opt/lazy_reg.h"
@@ -46,6 +50,8 @@ struct lin_kernel {
 	                           * scratch for the hot part */
 	const uint32_t *hot_mark; /* KM_HOT: feature j is hot when hot_mark[j] == hot_seq */
 	uint32_t hot_seq;
+	const struct hot_set *hs; /* KM_BUF: the buffered features, and this */
+	struct hot_buf *hb;       /* worker's views of them */
 	uint32_t d, k;
 	int has_bias, adagrad;
 	enum dmlhog_loss loss;
@@ -79,6 +85,27 @@ ALWAYS_INLINE double lin_loss(enum dmlhog_loss loss, const double *z, double *dz
 	return sum;
 }
 
+/* Shared stamp s (Hogwild!): the shrink |w| <- max(0, R |w| - B) its
+ * feature missed up to step r->t; 0 when it missed none. */
+ALWAYS_INLINE int lin_missed_shrink(const struct lazy_reg *r, struct lazy_stamp *s,
+                                    double *R, double *B)
+{
+	double t0 = sh_loadd(&s->p, 1);
+	if ((double)r->t <= t0)
+		return 0;
+	double eta = sh_loadf(&s->a.rate, 1), a = eta * r->l2;
+	uint64_t steps = r->t - (uint64_t)t0;
+	*R = lazy_decay(a, steps);
+	*B = a > 0 ? eta * r->l1 * (1 - *R) / a : (double)steps * eta * r->l1;
+	return 1;
+}
+
+ALWAYS_INLINE float lin_shrunk(double v, double R, double B)
+{
+	double m = fabs(v) * R - B;
+	return m > 0 ? (float)copysign(m, v) : 0.0f;
+}
+
 /* Bring feature j up to date with the shrinks it missed. */
 ALWAYS_INLINE void lin_catch_up(struct lin_kernel *q, uint32_t j, float *wj, uint32_t k,
                                 int mode)
@@ -90,17 +117,11 @@ ALWAYS_INLINE void lin_catch_up(struct lin_kernel *q, uint32_t j, float *wj, uin
 		return;
 	}
 	struct lazy_stamp *s = &r->stamp[j];
-	double t0 = sh_loadd(&s->p, 1);
-	if ((double)r->t <= t0)
+	double R, B;
+	if (!lin_missed_shrink(r, s, &R, &B))
 		return;
-	double eta = sh_loadf(&s->a.rate, 1), a = eta * r->l2;
-	uint64_t steps = r->t - (uint64_t)t0;
-	double R = lazy_decay(a, steps);
-	double B = a > 0 ? eta * r->l1 * (1 - R) / a : (double)steps * eta * r->l1;
-	for (uint32_t c = 0; c < k; c++) {
-		double v = sh_loadf(&wj[c], 1), m = fabs(v) * R - B;
-		sh_storef(&wj[c], m > 0 ? (float)copysign(m, v) : 0.0f, 1);
-	}
+	for (uint32_t c = 0; c < k; c++)
+		sh_storef(&wj[c], lin_shrunk(sh_loadf(&wj[c], 1), R, B), 1);
 	sh_stored(&s->p, (double)r->t, 1);
 }
 
@@ -184,6 +205,83 @@ ALWAYS_INLINE void lin_update(struct lin_kernel *q, uint32_t j, double x, const 
 		sh_storef(&q->reg->stamp[j].a.rate, (float)rate, shared);
 }
 
+/* KM_BUF: this worker's view of buffered feature j; loaded from the shared
+ * weights and accumulator when stale, with the shrinks the shared weights
+ * missed applied to view and snapshot alike (the flush applies them to
+ * the shared weights, so the view's change stays the loss steps alone). */
+ALWAYS_INLINE float *lin_buf_view(struct lin_kernel *q, uint32_t j, uint32_t k)
+{
+	struct hot_buf *b = q->hb;
+	uint32_t s = q->hs->slot[j];
+	float *v = b->view + (size_t)s * k;
+	if (!hot_buf_stale(b, s))
+		return v;
+	const float *wj = q->w + (uint64_t)j * k;
+	struct lazy_stamp *st = &q->reg->stamp[j];
+	double R = 1, B = 0;
+	int shrink = j < q->d && lazy_reg_active(q->reg) && lin_missed_shrink(q->reg, st, &R, &B);
+	for (uint32_t c = 0; c < k; c++) {
+		float x = sh_loadf(&wj[c], 1);
+		v[c] = b->snap[(size_t)s * k + c] = shrink ? lin_shrunk(x, R, B) : x;
+	}
+	b->G[s] = b->Gsnap[s] = sh_loadf(&st->a.G, 1);
+	b->gen[s] = b->cur << 1;
+	return v;
+}
+
+/* KM_BUF: lin_update on the view of buffered feature j (loaded already:
+ * the step read it for the score). */
+ALWAYS_INLINE void lin_buf_update(struct lin_kernel *q, uint32_t j, double x, const double *dz,
+                                  double eta, double uscale, uint32_t k)
+{
+	struct hot_buf *b = q->hb;
+	uint32_t s = q->hs->slot[j];
+	double rate = eta;
+	if (q->adagrad) {
+		double gsq = 0;
+		for (uint32_t c = 0; c < k; c++)
+			gsq += dz[c] * dz[c];
+		b->G[s] += (float)(gsq * x * x / k);
+		rate = (float)eta / sqrtf(b->G[s] + (float)ADAGRAD_EPS);
+	}
+	float *v = b->view + (size_t)s * k;
+	double step = j == q->d ? rate : rate * x * uscale;
+	for (uint32_t r = 0; r < k; r++)
+		v[r] -= (float)(step * dz[r]);
+	b->rate[s] = (float)rate;
+	hot_buf_touch(b, s);
+}
+
+/* KM_BUF: add what this worker's steps changed in its views to the shared
+ * weights and accumulators (the weights caught up to the shrinks first),
+ * record the rates the regulariser runs at, and forget the views. */
+static inline void lin_buf_flush(struct lin_kernel *q)
+{
+	struct hot_buf *b = q->hb;
+	uint32_t k = q->k;
+	int reg = lazy_reg_active(q->reg), stamp_rate = reg && q->reg->per_feature_rate;
+	for (uint32_t i = 0; i < b->n_dirty; i++) {
+		uint32_t s = b->dirty[i], j = q->hs->feature[s];
+		float *wj = q->w + (uint64_t)j * k;
+		const float *v = b->view + (size_t)s * k, *v0 = b->snap + (size_t)s * k;
+		struct lazy_stamp *st = &q->reg->stamp[j];
+		if (j < q->d && reg)
+			lin_catch_up(q, j, wj, k, KM_ATOMIC);
+		for (uint32_t c = 0; c < k; c++)
+			sh_addf(&wj[c], v[c] - v0[c]);
+		if (q->adagrad)
+			sh_addf(&st->a.G, b->G[s] - b->Gsnap[s]);
+		if (j < q->d && stamp_rate)
+			sh_storef(&st->a.rate, b->rate[s], 1);
+	}
+	hot_buf_next_gen(b, q->hs->n);
+}
+
+ALWAYS_INLINE int lin_is_buf(const struct lin_kernel *q, uint32_t j, int mode)
+{
+	return (mode & KM_BUF) && hot_set_has(q->hs, j);
+}
+
 ALWAYS_INLINE int lin_is_hot(const struct lin_kernel *q, uint32_t j, int mode)
 {
 	return (mode & KM_HOT) && q->hot_mark[j] == q->hot_seq;
@@ -212,6 +310,13 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 		uint32_t j = cols[p];
 		if (j >= q->d)
 			continue;
+		if (lin_is_buf(q, j, mode)) {
+			const float *v = lin_buf_view(q, j, k);
+			z0 += (double)v[0] * vals[p];
+			for (uint32_t r = 1; r < k; r++)
+				z[r] += (double)v[r] * vals[p];
+			continue;
+		}
 		float *wj = w + (uint64_t)j * k;
 		if (lin_is_hot(q, j, mode)) {
 			for (uint32_t r = 0; r < k; r++)
@@ -233,6 +338,10 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 			z[r] = q->zcold[r] + q->zhot[r] * wscale + (bias_hot ? b : 0);
 			q->zhot[r] = 0;
 		}
+	} else if (q->has_bias && lin_is_buf(q, q->d, mode)) {
+		const float *v = lin_buf_view(q, q->d, k);
+		for (uint32_t r = 0; r < k; r++)
+			z[r] = z[r] * wscale + v[r];
 	} else {
 		for (uint32_t r = 0; r < k; r++)
 			z[r] = z[r] * wscale + (q->has_bias ? sh_loadf(&bias[r], shared) : 0);
@@ -246,10 +355,16 @@ ALWAYS_INLINE double lin_step(struct lin_kernel *q, uint64_t i, double eta, uint
 	double uscale = lazy_update_scale(q->reg);
 	for (uint64_t p = 0; p < n; p++) {
 		uint32_t j = cols[p];
-		if (j < q->d && !lin_is_hot(q, j, mode))
+		if (j >= q->d || lin_is_hot(q, j, mode))
+			continue;
+		if (lin_is_buf(q, j, mode))
+			lin_buf_update(q, j, vals[p], dz, eta, uscale, k);
+		else
 			lin_update(q, j, vals[p], dz, eta, uscale, k, reg && stamp_rate, mode);
 	}
-	if (q->has_bias && !lin_is_hot(q, q->d, mode))
+	if (q->has_bias && lin_is_buf(q, q->d, mode))
+		lin_buf_update(q, q->d, 1.0, dz, eta, uscale, k);
+	else if (q->has_bias && !lin_is_hot(q, q->d, mode))
 		lin_update(q, q->d, 1.0, dz, eta, uscale, k, 0, mode);
 	if (reg && !(mode & (KM_ATOMIC | KM_CLOCK))) {
 		lazy_advance(q->reg, eta);

@@ -17,6 +17,7 @@
 #define KM_ATOMIC 1     /* relaxed atomics: Hogwild! */
 #define KM_CLOCK 2      /* the caller keeps the regulariser's clock */
 #define KM_HOT 4        /* hot parameters are read, their updates deferred */
+#define KM_BUF 8        /* Hogwild!: buffered parameters in a private view */
 
 static inline __attribute__((always_inline)) float sh_loadf(const float *p, int shared)
 {
@@ -50,6 +51,19 @@ static inline __attribute__((always_inline)) void sh_stored(double *p, double v,
 		*p = v;
 	else
 		__atomic_store(p, &v, __ATOMIC_RELAXED);
+}
+
+/* *p += d without losing a concurrent writer's add: the flushes of
+ * buffered parameters (hot_buffer.h), each the sum of many steps. */
+static inline void sh_addf(float *p, float d)
+{
+	float old, sum;
+	if (d == 0)
+		return;
+	__atomic_load(p, &old, __ATOMIC_RELAXED);
+	do
+		sum = old + d;
+	while (!__atomic_compare_exchange(p, &old, &sum, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
 #endif

@@ -144,10 +144,14 @@ static enum dmlhog_status check_engine_opts(const struct dmlhog_train_opts *o,
 {
 	int cyclades = o->engine == DMLHOG_ENGINE_CYCLADES;
 	const char *name = dmlhog_engine_name(o->engine);
-	if (!cyclades && (o->batch_size || o->hot_params))
+	int hogwild = o->engine == DMLHOG_ENGINE_HOGWILD;
+	if (!cyclades && o->batch_size)
 		return dmlhog_error_set(err, DMLHOG_E_USAGE,
-		        "--%s applies to --engine cyclades, not %s",
-		        o->batch_size ? "batch-size" : "hot-params", name);
+		        "--batch-size applies to --engine cyclades, not %s", name);
+	if (!cyclades && o->hot_params && !(hogwild && o->hot_params < 0))
+		return dmlhog_error_set(err, DMLHOG_E_USAGE, hogwild
+		        ? "--hot-params: --engine hogwild takes auto or off (a threshold is for cyclades)"
+		        : "--hot-params applies to --engine cyclades and hogwild, not %s", name);
 	if (cyclades && o->replicas != DMLHOG_REPLICAS_MACHINE)
 		return dmlhog_error_set(err, DMLHOG_E_USAGE,
 		        "--engine cyclades keeps one copy of the model: --replicas must be machine");
