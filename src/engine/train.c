@@ -6,6 +6,8 @@
  * divergence).  The engine only runs samples.
  */
 #include <math.h>
+#include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "data/idmap.h"
@@ -310,9 +312,9 @@ struct eval_set {
 	struct targets t;
 };
 
-static void report_epoch(struct train_ctx *c, uint32_t e, const struct epoch_stats *st,
-                         double t0, struct eval_set *hold, struct eval_set *test,
-                         struct dmlhog_epoch_report *r)
+/* The training part of epoch e's report: everything but the metrics. */
+static void report_train(struct train_ctx *c, uint32_t e, const struct epoch_stats *st,
+                         double t0, struct dmlhog_epoch_report *r)
 {
 	memset(r, 0, sizeof *r);
 	r->epoch = e + 1;
@@ -322,18 +324,108 @@ static void report_epoch(struct train_ctx *c, uint32_t e, const struct epoch_sta
 	double mean = st->n ? st->loss_sum / (double)st->n : NAN;
 	r->train_loss = c->model->task == DMLHOG_TASK_MF ? mean / 2 : mean;
 	r->train_rmse = c->model->task == DMLHOG_TASK_MF ? sqrt(mean) : NAN;
-	if (hold->d) {
-		r->has_holdout = 1;
-		eval_targets(c->model, hold->d, &hold->t, &r->holdout);
-	}
-	if (test->d) {
-		r->has_test = 1;
-		eval_targets(c->model, test->d, &test->t, &r->test);
-	}
 	r->batch = st->batch;
 	r->objective = NAN;
 	if (c->model->task == DMLHOG_TASK_MF)
 		r->objective = mean * (double)st->n / 2;   /* LIBMF's obj, loss part */
+}
+
+/* The metrics part: model m on the holdout and test sets. */
+static void report_eval(const dmlhog_model *m, const struct eval_set *hold,
+                        const struct eval_set *test, struct dmlhog_epoch_report *r)
+{
+	if (hold->d) {
+		r->has_holdout = 1;
+		eval_targets(m, hold->d, &hold->t, &r->holdout);
+	}
+	if (test->d) {
+		r->has_test = 1;
+		eval_targets(m, test->d, &test->t, &r->test);
+	}
+}
+
+/* Early stopping's memory across epochs. */
+struct stop_watch {
+	double best;
+	uint32_t since_best;
+};
+
+/* Hand epoch report r to the caller and keep the early-stopping count;
+ * returns 1 when training stops after r's epoch. */
+static int deliver_report(const struct dmlhog_train_opts *o, struct stop_watch *sw,
+                          struct dmlhog_epoch_report *r)
+{
+	if (r->has_holdout && r->holdout.loss < sw->best - o->min_delta) {
+		sw->best = r->holdout.loss;
+		r->best = 1;
+		sw->since_best = 0;
+	} else {
+		sw->since_best++;
+	}
+	if (o->progress)
+		o->progress(o->progress_ctx, r);
+	if (o->early_stop && r->has_holdout && sw->since_best >= o->early_stop) {
+		notice(o, "early stop after epoch %u: no holdout improvement for %u epochs",
+		       r->epoch, o->early_stop);
+		return 1;
+	}
+	return 0;
+}
+
+/* Evaluating an epoch's model can take as long as an epoch (a large test
+ * set), and the workers would wait for it at the epoch barrier.  When the
+ * process has PUs its workers leave free, the trainer copies the model
+ * after epoch e and evaluates the copy there, on a thread of its own with
+ * an OpenMP team as large as the free PUs, while the engine runs epoch
+ * e + 1; epoch e is reported when both are done.  An early stop decided on
+ * epoch e puts epoch e's copy back, so the model is the one a run stopped
+ * there has.  When the workers take every PU, a concurrent evaluation
+ * would only take turns with them (measured: slower), so it runs between
+ * epochs on all the PUs, as do the last epoch's and the one a
+ * --time-limit stops after. */
+struct eval_job {
+	dmlhog_model *snap;
+	const struct eval_set *hold, *test;
+	struct dmlhog_epoch_report r;
+	int team;                   /* OpenMP threads: the free PUs */
+	pthread_t thread;
+	int running;
+};
+
+static void *eval_job_run(void *arg)
+{
+	struct eval_job *j = arg;
+	omp_set_num_threads(j->team);      /* this thread's own setting */
+	report_eval(j->snap, j->hold, j->test, &j->r);
+	return NULL;
+}
+
+/* PUs of the process's mask that no worker runs on. */
+static int free_pus(const struct dmlhog_train_opts *o)
+{
+	int workers = o->threads > 0 ? o->threads : 1;
+	return omp_get_num_procs() - workers;
+}
+
+/* Start evaluating a copy of m for report r; 0 when the job could not
+ * start (no memory, no thread): evaluate in place then. */
+static int eval_job_start(struct eval_job *j, const dmlhog_model *m,
+                          const struct dmlhog_epoch_report *r)
+{
+	if (j->snap)
+		model_params_copy(j->snap, m);
+	else if (!(j->snap = model_snapshot(m)))
+		return 0;
+	j->r = *r;
+	j->running = pthread_create(&j->thread, NULL, eval_job_run, j) == 0;
+	return j->running;
+}
+
+static void eval_job_wait(struct eval_job *j)
+{
+	if (j->running)
+		pthread_join(j->thread, NULL);
+	j->running = 0;
 }
 
 static enum dmlhog_status run_epochs(struct train_ctx *c, const struct engine_ops *ops,
@@ -341,38 +433,47 @@ static enum dmlhog_status run_epochs(struct train_ctx *c, const struct engine_op
                                      struct dmlhog_error *err)
 {
 	const struct dmlhog_train_opts *o = &c->opts;
-	double t0 = clock_now(), best = INFINITY;
-	uint32_t since_best = 0;
+	double t0 = clock_now();
+	struct stop_watch sw = { INFINITY, 0 };
+	struct eval_job job = { .hold = hold, .test = test, .team = free_pus(o) };
+	int aside = (hold->d || test->d) && job.team > 0;
+	enum dmlhog_status s = DMLHOG_OK;
 	for (uint32_t e = 0; e < o->epochs; e++) {
 		struct epoch_stats st;
 		memset(&st, 0, sizeof st);
-		enum dmlhog_status s = ops->epoch(c, state, e, &st, err);
+		s = ops->epoch(c, state, e, &st, err);
 		ops->flush(c, state);
 		c->model->epochs_done = e + (s == DMLHOG_OK);
+		if (job.running) {          /* epoch e - 1, evaluated meanwhile */
+			eval_job_wait(&job);
+			if (deliver_report(o, &sw, &job.r)) {
+				model_params_copy(c->model, job.snap);
+				c->model->epochs_done = e;
+				s = DMLHOG_OK;
+				break;
+			}
+		}
 		if (s != DMLHOG_OK)
-			return s;
+			break;
 		struct dmlhog_epoch_report r;
-		report_epoch(c, e, &st, t0, hold, test, &r);
-		if (r.has_holdout && r.holdout.loss < best - o->min_delta) {
-			best = r.holdout.loss;
-			r.best = 1;
-			since_best = 0;
-		} else {
-			since_best++;
-		}
-		if (o->progress)
-			o->progress(o->progress_ctx, &r);
-		if (o->early_stop && hold->d && since_best >= o->early_stop) {
-			notice(o, "early stop after epoch %u: no holdout improvement for %u epochs",
-			       e + 1, o->early_stop);
-			return DMLHOG_OK;
-		}
-		if (o->time_limit_s > 0 && clock_now() - t0 >= o->time_limit_s && e + 1 < o->epochs)
-			return dmlhog_error_set(err, DMLHOG_E_TIMELIMIT,
+		report_train(c, e, &st, t0, &r);
+		int last = e + 1 == o->epochs;
+		int timed_out = o->time_limit_s > 0 && clock_now() - t0 >= o->time_limit_s && !last;
+		if (aside && !last && !timed_out && eval_job_start(&job, c->model, &r))
+			continue;
+		report_eval(c->model, hold, test, &r);
+		if (deliver_report(o, &sw, &r))
+			break;
+		if (timed_out) {
+			s = dmlhog_error_set(err, DMLHOG_E_TIMELIMIT,
 			        "stopped by --time-limit=%g after epoch %u of %u",
 			        o->time_limit_s, e + 1, o->epochs);
+			break;
+		}
 	}
-	return DMLHOG_OK;
+	eval_job_wait(&job);
+	model_snapshot_free(job.snap);
+	return s;
 }
 
 static const struct {

@@ -116,6 +116,56 @@ dmlhog_model *model_alloc_mf(uint32_t rank, uint32_t n_users, uint32_t n_items)
 	return m;
 }
 
+void model_params_copy(dmlhog_model *dst, const dmlhog_model *src)
+{
+	if (src->task != DMLHOG_TASK_MF) {
+		memcpy(dst->w, src->w,
+		       ((size_t)src->n_features + (size_t)src->has_bias) * src->k * sizeof(float));
+		return;
+	}
+	memcpy(dst->P, src->P, (size_t)src->n_users * src->rank * sizeof(float));
+	memcpy(dst->Q, src->Q, (size_t)src->n_items * src->rank * sizeof(float));
+	memcpy(dst->bu, src->bu, (size_t)src->n_users * sizeof(float));
+	memcpy(dst->bi, src->bi, (size_t)src->n_items * sizeof(float));
+}
+
+dmlhog_model *model_snapshot(const dmlhog_model *m)
+{
+	dmlhog_model *s = malloc(sizeof *s);
+	if (!s)
+		return NULL;
+	*s = *m;
+	s->w = s->P = s->Q = s->bu = s->bi = NULL;
+	s->header = NULL;
+	if (m->task != DMLHOG_TASK_MF) {
+		s->w = alloc_aligned_zero(((size_t)m->n_features + (size_t)m->has_bias) * m->k,
+		                          sizeof(float));
+	} else {
+		s->P = alloc_aligned_zero((size_t)m->n_users * m->rank, sizeof(float));
+		s->Q = alloc_aligned_zero((size_t)m->n_items * m->rank, sizeof(float));
+		s->bu = alloc_aligned_zero(m->n_users, sizeof(float));
+		s->bi = alloc_aligned_zero(m->n_items, sizeof(float));
+	}
+	if (m->task != DMLHOG_TASK_MF ? !s->w : !s->P || !s->Q || !s->bu || !s->bi) {
+		model_snapshot_free(s);
+		return NULL;
+	}
+	model_params_copy(s, m);
+	return s;
+}
+
+void model_snapshot_free(dmlhog_model *s)
+{
+	if (!s)
+		return;
+	free(s->w);
+	free(s->P);
+	free(s->Q);
+	free(s->bu);
+	free(s->bi);
+	free(s);
+}
+
 void dmlhog_model_destroy(dmlhog_model *m)
 {
 	if (!m)

@@ -43,6 +43,15 @@ struct dmlhog_model {
 dmlhog_model *model_alloc_linear(uint32_t n_features, uint32_t k, int has_bias, uint32_t n_labels);
 dmlhog_model *model_alloc_mf(uint32_t rank, uint32_t n_users, uint32_t n_items);
 
+/* A model sharing m's fields (labels, id maps: read only while training)
+ * with parameter arrays of its own, holding a copy of m's; NULL when out of
+ * memory.  The trainer evaluates it while the workers go on training m.
+ * Free it with model_snapshot_free, never dmlhog_model_destroy. */
+dmlhog_model *model_snapshot(const dmlhog_model *m);
+void model_snapshot_free(dmlhog_model *s);
+/* Copy the parameters of src into dst, of the same shape. */
+void model_params_copy(dmlhog_model *dst, const dmlhog_model *src);
+
 /* Scores of one sparse row: out[c] = w_c . x + b_c for c < k. */
 void model_scores(const dmlhog_model *m, const uint32_t *cols, const float *vals,
                   uint64_t n, double *out);

@@ -69,6 +69,20 @@ done
 is "$(value reason)" early_stop "stops early on the holdout loss"
 has "$T/err" "holdout_loss holdout_acc test_acc best" "table shows holdout and test columns"
 
+# Epochs are evaluated on a copy while the next one trains; an early stop
+# decided on epoch e must still leave epoch e's model, bit for bit the model
+# of a run told to stop there, and print no line for the epoch after.
+A9A="$top_srcdir/data/a9a"
+run "$DMLHOG" train --holdout 0.2 --early-stop 2 -e 40 --lr 0.5 --lr-schedule const "$A9A" es.model
+stopped=$(value epochs)
+is "$(value reason)" early_stop "a9a, constant rate 0.5: stops early (after epoch $stopped)"
+lines=$(grep -c '^ *[0-9][0-9]* ' "$T/err")
+is "$lines" "$stopped" "one progress line per epoch up to the stop, none after"
+"$DMLHOG" train -q --summary none --holdout 0.2 -e "${stopped:-0}" --lr 0.5 --lr-schedule const \
+	"$A9A" e.model
+is "$(grep -a '^checksum' es.model)" "$(grep -a '^checksum' e.model)" \
+	"the early-stopped model is the model of a run of $stopped epochs, bit for bit"
+
 run "$DMLHOG" train --holdout "$HEART" "$HEART" hf.model
 exit_is 0 "train with a holdout FILE"
 [ -n "$(value holdout_loss)" ]
