@@ -9,7 +9,7 @@
  * or one per thread (replicas node/thread); copies are merged at barriers
  * every sync_every samples per thread (hw_merge).  With two or more threads
  * on a linear model, each worker steps the hottest features in a private
- * view flushed every HOT_FLUSH_EVERY samples (hot_buffer.h).  The locked engine runs the
+ * view flushed every few samples (hot_buffer.h).  The locked engine runs the
  * same kernel with plain accesses inside striped mutexes, taken in stripe
  * order so that two samples never deadlock.
  */
@@ -77,6 +77,7 @@ struct hw {
 	struct lazy_stamp *stamp;   /* linear: shared regularisation stamps */
 	struct hot_set hot;         /* linear, T > 1: features stepped in views */
 	int buffered;               /* hot.n > 0 */
+	uint32_t flush_every;       /* samples per worker between flushes */
 	float *Gu, *Gi;             /* MF AdaGrad accumulators, shared */
 	pthread_mutex_t *locks;     /* locked: feature stripes (MF: users then items) */
 	struct worker *w;
@@ -202,7 +203,7 @@ static double hw_step(struct hw *h, struct worker *w, uint64_t i, double eta)
 	return k == 1 ? lin_step(&w->lq, i, eta, 1, 1) : lin_step(&w->lq, i, eta, k, 1);
 }
 
-/* Publish worker w's buffered steps (every HOT_FLUSH_EVERY samples, before
+/* Publish worker w's buffered steps (every flush_every samples, before
  * merges and at the end of an epoch). */
 static void hw_flush_views(struct hw *h, struct worker *w)
 {
@@ -264,7 +265,7 @@ static void hw_run_epoch(struct hw *h, struct worker *w)
 				w->loss_sum += loss;
 				w->n++;
 			}
-			if (h->buffered && ++w->since_flush == HOT_FLUSH_EVERY)
+			if (h->buffered && ++w->since_flush == h->flush_every)
 				hw_flush_views(h, w);
 		}
 		if (synced < h->syncs && (q + 1) % h->sync_every == 0) {
@@ -528,24 +529,29 @@ static enum dmlhog_status hw_init_worker(struct hw *h, unsigned i, struct dmlhog
 	return DMLHOG_OK;
 }
 
-/* Linear models whose copies have two or more lock-free writers buffer
- * their hot features (hot_buffer.h) unless --hot-params off; a notice says
- * how many. */
+/* Linear models with one weight per feature whose copies have two or more
+ * lock-free writers buffer their hot features (hot_buffer.h) unless
+ * --hot-params off; a notice says how many.  With k weights a feature (one
+ * row per class) a step does k multiply-adds per line it writes, so line
+ * traffic matters less (Fashion-MNIST, 10 classes: 2 threads ran 2.1-2.3x
+ * one without views), while views delay every weight of a dense model (it
+ * cost Fashion-MNIST 0.1-0.3 points): those stay in place. */
 static enum dmlhog_status hw_choose_hot(struct hw *h, struct dmlhog_error *err)
 {
 	struct train_ctx *c = h->c;
 	const dmlhog_model *m = c->model;
 	/* a copy of its own (replicas thread) has no other writer */
-	if (h->mf || h->locked || h->T <= h->R || c->opts.hot_params < 0)
+	if (h->mf || h->locked || h->T <= h->R || m->k > 1 || c->opts.hot_params < 0)
 		return DMLHOG_OK;
 	if (hot_set_build(&h->hot, c->train, m->n_features, m->k, m->has_bias) != 0)
 		return dmlhog_error_set(err, DMLHOG_E_NOMEM, "out of memory (hot features)");
 	h->buffered = h->hot.n > 0;
+	h->flush_every = hot_flush_every(h->T);
 	if (h->buffered && c->opts.notice) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "hogwild: %u hot parameters (%sthe features in 1/%d of the "
-		         "samples or more) stepped in per-thread views, flushed every %d samples",
-		         h->hot.n, m->has_bias ? "the bias and " : "", HOT_SHARE_DIV, HOT_FLUSH_EVERY);
+		         "samples or more) stepped in per-thread views, flushed every %u samples",
+		         h->hot.n, m->has_bias ? "the bias and " : "", HOT_SHARE_DIV, h->flush_every);
 		c->opts.notice(c->opts.notice_ctx, msg);
 	}
 	return DMLHOG_OK;

@@ -5,18 +5,18 @@
  * on nearly every step, and the cache lines holding them move from core to
  * core on every write: a write to a line the other core wrote last costs
  * about 17 ns on our 2-core VM (same socket; more across sockets), against
- * about 1 ns for a line of its own.  On a9a (123 features, 48 of them hot)
- * two threads ran 1.47x one thread without views, 1.77x with them.
+ * about 1 ns for a line of its own (figures with views: hot_flush_every).
  *
  * So each worker keeps the features seen in at least one sample in
  * HOT_SHARE_DIV (and the bias) in a private buffer.  It reads and steps its
  * own view of such a feature (the shared value when first touched after a
- * flush, plus its own steps since), and every HOT_FLUSH_EVERY samples adds
- * what it changed to the shared values, with compare-and-swap adds so that
- * two workers' flushes never lose each other's.  The other workers' steps
- * reach a view at most one flush late: the delay of a small mini-batch, on
- * parameters whose gradients average over many samples anyway.  The shared
- * lines are then written once a flush instead of once a sample.
+ * flush, plus its own steps since), and every hot_flush_every(T) samples
+ * adds what it changed to the shared values, with compare-and-swap adds so
+ * that two workers' flushes never lose each other's.  The other workers'
+ * steps reach a view at most one flush late: the delay of a small
+ * mini-batch, on parameters whose gradients average over many samples
+ * anyway.  The shared lines are then written once a flush instead of once
+ * a sample.
  */
 #ifndef DMLHOG_ENGINE_HOT_BUFFER_H
 #define DMLHOG_ENGINE_HOT_BUFFER_H
@@ -25,12 +25,25 @@
 #include "data/dataset.h"
 
 #define HOT_SHARE_DIV 16        /* buffered: in >= 1 sample of this many */
-#define HOT_FLUSH_EVERY 16      /* samples per worker between two flushes:
-                                 * a feature at the threshold gets about one
-                                 * step per flush, the bias and the hottest
-                                 * features 16 (measured: 16 and 64 were
-                                 * alike in speed, inside the VM's noise) */
+#define HOT_DELAY 128           /* samples of the other workers a view may
+                                 * miss, about: see hot_flush_every */
 #define HOT_MAX_FLOATS 65536    /* at most this many buffered weights */
+
+/* Samples a worker of T runs between two flushes: HOT_DELAY / T, within
+ * 8..64, so that a view misses about HOT_DELAY samples of the others
+ * whatever T is.  A flush costs a compare-and-swap per stepped feature
+ * and the others then reload the line, so longer is faster: on a9a and
+ * w8a, two threads against one ran 1.46x and 1.25x flushing every 16
+ * samples, 2.01x and 1.91x every 64, 2.33x and 2.17x every 256 (1.02x
+ * and 1.62x without views; medians of 5 interleaved runs).  But
+ * Fashion-MNIST, all of whose 784 pixels are hot, lost 3.6 points with 4
+ * threads flushing every 256 samples; with 2 threads every 64 and 4 every
+ * 32 it keeps the serial accuracy (84.55-84.66 %, serial 84.59 %). */
+static inline uint32_t hot_flush_every(unsigned threads)
+{
+	uint32_t f = HOT_DELAY / (threads ? threads : 1);
+	return f < 8 ? 8 : f > 64 ? 64 : f;
+}
 
 /* Which parameters are buffered: chosen once from the training data, read
  * only while training. */

@@ -1,9 +1,10 @@
 #!/bin/sh
 # hogwild.sh: the hot-feature views of Hogwild! workers.  Two or more
-# threads on one copy of a linear model step the hot features (and the
-# bias) in per-thread views, say so in a notice, and still reach the serial
-# engine's accuracy; --hot-params off turns the views off; one thread, one
-# copy per thread and factorisation have no views; a threshold is refused.
+# threads on one copy of a binary or regression model step the hot features
+# (and the bias) in per-thread views, say so in a notice, and still reach
+# the serial engine's accuracy; --hot-params off turns the views off; one
+# thread, one copy per thread, multiclass models and factorisation have no
+# views; a threshold is refused.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 
 unset DMLHOG_THREADS OMP_NUM_THREADS SLURM_CPUS_PER_TASK DMLHOG_BIND
@@ -34,6 +35,10 @@ done
 run "$DMLHOG" train --summary none -e 1 --engine hogwild -T 2 "$CLIDATA/cli-ratings.txt" m.model
 exit_is 0 "hogwild -T 2 on ratings"
 if grep -q "hot parameters" "$T/err"; then fail "factorisation: no views"; else pass "factorisation: no views"; fi
+run "$DMLHOG" train --summary none -e 1 --engine hogwild -T 2 "$CLIDATA/cli-multiclass.svm" m.model
+exit_is 0 "hogwild -T 2 on a multiclass set"
+if grep -q "hot parameters" "$T/err"; then fail "multiclass (a row of weights per feature): no views"
+else pass "multiclass (a row of weights per feature): no views"; fi
 
 # ---- accuracy: views on and off against serial ----------------------------
 # acc FILE TEST FLAGS...: test accuracy of one run, in percent
