@@ -59,7 +59,8 @@ int hot_set_build(struct hot_set *hs, const dmlhog_dataset *data, uint32_t d, ui
 	struct candidate *c = NULL;
 	int64_t nc = hs->bits && hs->slot ? hot_candidates(data, d, &c) : -1;
 	uint32_t cap = HOT_MAX_FLOATS / (k ? k : 1);
-	if (nc < 0 || !(hs->feature = malloc(((size_t)cap + 1) * sizeof *hs->feature))) {
+	size_t most = nc < 0 ? 0 : (size_t)nc + 1 < cap ? (size_t)nc + 1 : cap;
+	if (nc < 0 || !(hs->feature = malloc((most + 1) * sizeof *hs->feature))) {
 		free(c);
 		hot_set_free(hs);
 		return -1;

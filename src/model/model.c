@@ -131,25 +131,19 @@ void model_params_copy(dmlhog_model *dst, const dmlhog_model *src)
 
 dmlhog_model *model_snapshot(const dmlhog_model *m)
 {
-	dmlhog_model *s = malloc(sizeof *s);
+	dmlhog_model *s = m->task == DMLHOG_TASK_MF
+	                ? model_alloc_mf(m->rank, m->n_users, m->n_items)
+	                : model_alloc_linear(m->n_features, m->k, m->has_bias, 0);
 	if (!s)
 		return NULL;
+	dmlhog_model own = *s;          /* keep its parameter arrays, share the rest */
 	*s = *m;
-	s->w = s->P = s->Q = s->bu = s->bi = NULL;
+	s->w = own.w;
+	s->P = own.P;
+	s->Q = own.Q;
+	s->bu = own.bu;
+	s->bi = own.bi;
 	s->header = NULL;
-	if (m->task != DMLHOG_TASK_MF) {
-		s->w = alloc_aligned_zero(((size_t)m->n_features + (size_t)m->has_bias) * m->k,
-		                          sizeof(float));
-	} else {
-		s->P = alloc_aligned_zero((size_t)m->n_users * m->rank, sizeof(float));
-		s->Q = alloc_aligned_zero((size_t)m->n_items * m->rank, sizeof(float));
-		s->bu = alloc_aligned_zero(m->n_users, sizeof(float));
-		s->bi = alloc_aligned_zero(m->n_items, sizeof(float));
-	}
-	if (m->task != DMLHOG_TASK_MF ? !s->w : !s->P || !s->Q || !s->bu || !s->bi) {
-		model_snapshot_free(s);
-		return NULL;
-	}
 	model_params_copy(s, m);
 	return s;
 }
