@@ -114,8 +114,10 @@ static void test_flush(const dmlhog_dataset *d)
 
 	double dza = 0.75, dzb = -0.5;
 	is_near(*lin_buf_view(&a, 0, 1), 0.25, 0, "a view loads the shared weight");
+	lin_set_dz_sq(&a, &dza, 1);      /* as lin_step does after the loss */
 	lin_buf_update(&a, 0, 2.0, &dza, 0.5, 1, 1);
 	(void)lin_buf_view(&b, 0, 1);
+	lin_set_dz_sq(&b, &dzb, 1);
 	lin_buf_update(&b, 0, 2.0, &dzb, 0.5, 1, 1);
 	float va = *lin_buf_view(&a, 0, 1), vb = *lin_buf_view(&b, 0, 1);
 	ok(va != 0.25f && vb != 0.25f && va != vb, "each worker sees its own step only");
