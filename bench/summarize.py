@@ -125,7 +125,8 @@ def better_is_lower(metric):
 
 def set_targets(rows):
     """Time to target: LIBLINEAR's median accuracy minus 0.5 points (linear);
-    for MF the worst final RMSE of all systems, a level every one reached.
+    LIBLINEAR's RMSE plus 1 % (regression); for MF (and regression without
+    LIBLINEAR) the worst final RMSE of all systems, a level every one reached.
     tta_s counts load time too: from start until the target was reached."""
     targets = {}
     for ds in {r["dataset"] for r in rows if r["bench"] == "linear"}:
@@ -134,13 +135,18 @@ def set_targets(rows):
         m = median(ll)
         if m is not None:
             targets[("linear", ds)] = m - 0.005
-    for ds in {r["dataset"] for r in rows if r["bench"] == "mf"}:
+    for bench, ds in {(r["bench"], r["dataset"]) for r in rows
+                      if r["bench"] in ("mf", "regression")}:
         finals = {}
         for r in rows:
-            if r["bench"] == "mf" and ok(r) and r["dataset"] == ds and num(r.get("value")):
+            if r["bench"] == bench and ok(r) and r["dataset"] == ds and num(r.get("value")):
                 finals.setdefault(tuple(r[k] for k in KEY), []).append(r["value"])
-        if finals:
-            targets[("mf", ds)] = max(median(v) for v in finals.values()) + 1e-9
+        ll = [num(r.get("value")) for r in rows if r["bench"] == bench and ok(r)
+              and r["dataset"] == ds and r["system"] == "liblinear"]
+        if bench == "regression" and median(ll) is not None:
+            targets[(bench, ds)] = median(ll) * 1.01
+        elif finals:
+            targets[(bench, ds)] = max(median(v) for v in finals.values()) + 1e-9
     for r in rows:
         t = targets.get((r["bench"], r["dataset"]))
         r["target"] = t
@@ -224,6 +230,7 @@ def ratios(groups):
 MEASURES = {
     "parse": (("mb_per_s", True),),
     "linear": (("epoch_s", False), ("tta_s", False), ("load_s", False)),
+    "regression": (("epoch_s", False), ("tta_s", False), ("load_s", False)),
     "mf": (("samples_per_s", True), ("tta_s", False), ("load_s", False)),
 }
 
@@ -233,8 +240,8 @@ def engine_ratios(groups):
     (bench, set, thread count), from the medians of the same run."""
     ours = {}
     for g in groups:
-        if g["system"] == "dmlhog" and g["bench"] in ("linear", "mf") and g["n_ok"] \
-                and g.get("samples_per_s"):
+        if g["system"] == "dmlhog" and g["bench"] in ("linear", "regression", "mf") \
+                and g["n_ok"] and g.get("samples_per_s"):
             ours[(g["bench"], g["dataset"], g["engine"], g["threads"])] = g
     out = []
     for (bench, ds, eng, t), g in sorted(ours.items()):
@@ -417,7 +424,7 @@ def engines_section(groups, eng):
 
 def cyclades_section(groups):
     gs = [g for g in groups if g["system"] == "dmlhog" and g["engine"] == "cyclades"
-          and g["bench"] in ("linear", "mf")]
+          and g["bench"] in ("linear", "regression", "mf")]
     if not gs:
         return ""
     trs = []
@@ -484,6 +491,11 @@ def report(d, rows, groups, rat, mem, targets, eng=()):
              (("load s", "load_s"), ("s/epoch", "epoch_s"), ("train s", "train_s"),
               ("accuracy", "value"), ("time to target s", "tta_s"),
               ("peak RSS MB", "peak_rss_kb"))),
+            ("regression", "Linear regression (test RMSE; ml-latest-small's ratings against a "
+                           "one-hot user and movie; s/epoch = training time / epochs)",
+             (("load s", "load_s"), ("s/epoch", "epoch_s"), ("train s", "train_s"),
+              ("RMSE", "value"), ("time to target s", "tta_s"),
+              ("peak RSS MB", "peak_rss_kb"))),
             ("mf", "Matrix factorisation (test RMSE; updates/s = ratings x epochs / training "
                    "time)",
              (("load s", "load_s"), ("updates/s", "samples_per_s"), ("train s", "train_s"),
@@ -507,6 +519,8 @@ def report(d, rows, groups, rat, mem, targets, eng=()):
         if tg:
             out.append("Targets: " + ", ".join("%s %.4f" % (ds, t) for ds, t in tg) +
                        (" (LIBLINEAR -s 0 accuracy - 0.005)" if bench == "linear"
+                        else " (LIBLINEAR -s 11 RMSE + 1 %)" if bench == "regression"
+                        and any(g["system"] == "liblinear" for g in gs)
                         else " (worst final RMSE among the systems)") + "\n")
         rr = [r for r in rat if r["bench"] == bench]
         if rr:
@@ -679,7 +693,8 @@ def plots(d, groups, mem):
         "memory": plot_memory(pdir, mem),
         "engine-speedup": plot_speedup(pdir, groups),
     }
-    for bench, ylabel in (("linear", "test accuracy"), ("mf", "test RMSE")):
+    for bench, ylabel in (("linear", "test accuracy"), ("regression", "test RMSE"),
+                          ("mf", "test RMSE")):
         for ds in sorted({g["dataset"] for g in groups if g["bench"] == bench}):
             scripts["%s-%s" % (bench, ds)] = plot_traces(
                 pdir, "%s-%s" % (bench, ds), "%s: %s against time" % (ds, ylabel), ylabel,

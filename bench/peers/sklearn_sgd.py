@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""scikit-learn SGDClassifier on svmlight files: one benchmark run, one JSON line.
+"""scikit-learn SGDClassifier (or SGDRegressor) on svmlight files: one benchmark run, one JSON line.
 
 The objective is dmlhog's: mean loss + (alpha/2)|w|^2 with alpha = lambda
 (PEERS.md), penalty l2, tol=None so it runs exactly --epochs epochs, the
-default 'optimal' step schedule, shuffling.  load_svmlight_file is timed
+default step schedule ('optimal' for the classifier, 'invscaling' for the
+regressor, whose loss 'squared_error' is dmlhog's 0.5 (y - p)^2), shuffling.  load_svmlight_file is timed
 apart from training; the test set is scored after every epoch (not timed)
 so that time-to-target can be read from the trace.  Each epoch is one
 partial_fit call, which continues the same step schedule that fit would
@@ -20,7 +21,7 @@ import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_svmlight_file  # noqa: E402
-from sklearn.linear_model import SGDClassifier  # noqa: E402
+from sklearn.linear_model import SGDClassifier, SGDRegressor  # noqa: E402
 
 
 def same_width(x, d):
@@ -37,6 +38,7 @@ def main():
     ap.add_argument("--train", required=True)
     ap.add_argument("--test", required=True)
     ap.add_argument("--dataset", default="")
+    ap.add_argument("--task", default="classification", choices=["classification", "regression"])
     ap.add_argument("--loss", default="logistic", choices=["logistic", "hinge", "squared_hinge"])
     ap.add_argument("--lambda", dest="lam", type=float, default=-1,
                     help="L2 strength (alpha); < 0: 1/n, LIBLINEAR's C = 1")
@@ -53,30 +55,43 @@ def main():
 
     n = xtr.shape[0]
     lam = a.lam if a.lam > 0 else 1.0 / n
-    loss = {"logistic": "log_loss"}.get(a.loss, a.loss)
-    clf = SGDClassifier(loss=loss, penalty="l2", alpha=lam, learning_rate="optimal",
-                        max_iter=1, tol=None, shuffle=True, random_state=a.seed,
-                        n_jobs=a.threads)
-    classes = np.unique(ytr)
-    train_s, trace, acc = 0.0, [], float("nan")
+    reg = a.task == "regression"
+    if reg:
+        loss = "squared_error"
+        clf = SGDRegressor(loss=loss, penalty="l2", alpha=lam, max_iter=1, tol=None,
+                           shuffle=True, random_state=a.seed)
+    else:
+        loss = {"logistic": "log_loss"}.get(a.loss, a.loss)
+        clf = SGDClassifier(loss=loss, penalty="l2", alpha=lam, learning_rate="optimal",
+                            max_iter=1, tol=None, shuffle=True, random_state=a.seed,
+                            n_jobs=a.threads)
+    classes = None if reg else np.unique(ytr)
+    train_s, trace, value = 0.0, [], float("nan")
     for epoch in range(1, a.epochs + 1):
         t0 = time.monotonic()
-        clf.partial_fit(xtr, ytr, classes=classes)
+        if reg:
+            clf.partial_fit(xtr, ytr)
+        else:
+            clf.partial_fit(xtr, ytr, classes=classes)
         train_s += time.monotonic() - t0
-        acc = float(np.mean(clf.predict(xte) == yte))
-        trace.append([epoch, round(train_s, 6), acc])
+        p = clf.predict(xte)
+        value = float(np.sqrt(np.mean((p - yte) ** 2))) if reg else float(np.mean(p == yte))
+        trace.append([epoch, round(train_s, 6), value])
 
     nnz = int(xtr.nnz)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({
-        "dataset": a.dataset, "system": "sklearn", "engine": "SGDClassifier",
+        "dataset": a.dataset, "system": "sklearn",
+        "engine": "SGDRegressor" if reg else "SGDClassifier",
         "threads": a.threads, "load_s": load_s, "train_s": train_s,
         "wall_s": time.monotonic() - T_START, "epochs": a.epochs, "rows": n, "nnz": nnz,
         "samples_per_s": n * a.epochs / train_s if train_s > 0 else None,
         "nnz_per_s": nnz * a.epochs / train_s if train_s > 0 else None,
-        "metric": "test_accuracy", "value": acc, "peak_rss_kb": rss,
-        "params": {"loss": loss, "alpha": lam, "learning_rate": "optimal",
-                   "classes": len(classes)},
+        "metric": "test_rmse" if reg else "test_accuracy", "value": value,
+        "peak_rss_kb": rss,
+        "params": {"loss": loss, "alpha": lam,
+                   "learning_rate": clf.learning_rate,
+                   "classes": None if reg else len(classes)},
         "trace": trace, "status": "ok"}))
     return 0
 
