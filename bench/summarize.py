@@ -111,7 +111,7 @@ def parse_from_linear(rows):
                     "engine": "load_svmlight_file", "threads": 1, "status": "ok",
                     "load_s": load_s, "wall_s": load_s, "rows": r.get("rows"),
                     "nnz": r.get("nnz"), "mb_per_s": size / 1e6 / load_s, "metric": "MB/s",
-                    "value": size / 1e6 / load_s, "epoch_s": None, "from": "linear"})
+                    "value": size / 1e6 / load_s})
     return out
 
 

@@ -579,10 +579,9 @@ static void hw_plan_syncs(struct hw *h)
 		double f = h->mf ? 2.0 / ((double)m->n_users + m->n_items + 1)
 		                 : (double)d->nnz / ((double)(d->n_rows ? d->n_rows : 1) *
 		                                     (m->n_features ? m->n_features : 1));
-		double every = f > 0 ? SYNC_MOVES / f : (double)shortest;
-		h->sync_every = every < (double)shortest ? (uint64_t)every : shortest;
-		if (h->sync_every > shortest / MIN_SYNCS)
-			h->sync_every = shortest / MIN_SYNCS;
+		uint64_t most = shortest / MIN_SYNCS;
+		h->sync_every = f > 0 && SYNC_MOVES / f < (double)most ? (uint64_t)(SYNC_MOVES / f)
+		                                                       : most;
 		if (h->sync_every < MIN_SYNC_EVERY)
 			h->sync_every = MIN_SYNC_EVERY;
 	}

@@ -136,6 +136,20 @@ ALWAYS_INLINE void lin_set_dz_sq(struct lin_kernel *q, const double *dz, uint32_
 	q->dz_sq = gsq;
 }
 
+/* AdaGrad's accumulator G of a feature after this step's gradient row
+ * (value x), and the rate it gives.  In float: G is a float already, and a
+ * single-precision square root and division are about twice as fast on
+ * the critical path. */
+ALWAYS_INLINE float lin_adagrad_G(const struct lin_kernel *q, float G, double x, uint32_t k)
+{
+	return G + (float)(q->dz_sq * x * x / k);
+}
+
+ALWAYS_INLINE double lin_adagrad_rate(double eta, float G)
+{
+	return (float)eta / sqrtf(G + (float)ADAGRAD_EPS);
+}
+
 /* Step size for feature j given its gradient row g = dz * x. */
 ALWAYS_INLINE double lin_rate(struct lin_kernel *q, uint32_t j, double x,
                               uint32_t k, double eta, int mode)
@@ -143,13 +157,10 @@ ALWAYS_INLINE double lin_rate(struct lin_kernel *q, uint32_t j, double x,
 	int shared = mode & KM_ATOMIC;
 	if (!q->adagrad)
 		return eta;
-	double gsq = q->dz_sq;
 	float *Gj = &q->reg->stamp[j].a.G;      /* beside the rate: one line */
-	float G = sh_loadf(Gj, shared) + (float)(gsq * x * x / k);
+	float G = lin_adagrad_G(q, sh_loadf(Gj, shared), x, k);
 	sh_storef(Gj, G, shared);
-	/* in float: G is a float already, and a single-precision square root
-	 * and division are about twice as fast on the critical path */
-	return (float)eta / sqrtf(G + (float)ADAGRAD_EPS);
+	return lin_adagrad_rate(eta, G);
 }
 
 /* Rows come in random order, and their features at random: a serial
@@ -273,8 +284,8 @@ ALWAYS_INLINE void lin_buf_update(struct lin_kernel *q, uint32_t j, double x, co
 	uint32_t s = q->hs->slot[j];
 	double rate = eta;
 	if (q->adagrad) {
-		b->G[s] += (float)(q->dz_sq * x * x / k);
-		rate = (float)eta / sqrtf(b->G[s] + (float)ADAGRAD_EPS);
+		b->G[s] = lin_adagrad_G(q, b->G[s], x, k);
+		rate = lin_adagrad_rate(eta, b->G[s]);
 	}
 	float *v = b->view + (size_t)s * k;
 	double step = j == q->d ? rate : rate * x * uscale;
